@@ -1,0 +1,72 @@
+/**
+ * One error base class for everything logseal reports to a user.
+ *
+ * Every error carries a stable `code` (`E_…`, documented in the README and never reused for
+ * something else), a one-line message that says what to do next, and where known the place the
+ * bad input came from. Programmer misuse throws a plain `TypeError` or `RangeError` instead.
+ */
+
+/** Where a bad input came from: a file, a line of it, a field inside the value. */
+export interface Location {
+  file?: string;
+  line?: number;
+  field?: string;
+}
+
+/** Stable error codes. Adding one is fine; changing or reusing one breaks scripts. */
+export type ErrorCode =
+  | "E_USAGE"
+  | "E_INPUT_JSON"
+  | "E_INPUT_EMPTY"
+  | "E_EVENT_INVALID"
+  | "E_EVENT_TOO_LARGE"
+  | "E_EVENT_NOT_CANONICAL"
+  | "E_KEY_INVALID"
+  | "E_NOTE_MALFORMED"
+  | "E_NOTE_UNVERIFIED"
+  | "E_NOTE_BAD_SIGNATURE"
+  | "E_CHECKPOINT_INVALID"
+  | "E_PROOF_INVALID"
+  | "E_INDEX_RANGE"
+  | "E_NO_CHECKPOINT"
+  | "E_STORE_MISSING"
+  | "E_STORE_EXISTS"
+  | "E_STORE_LOCKED"
+  | "E_STORE_CORRUPT"
+  | "E_STORE_VERSION"
+  | "E_IO"
+  | "E_VERIFY_FAILED";
+
+export class LogsealError extends Error {
+  override readonly name: string = "LogsealError";
+  readonly code: ErrorCode;
+  readonly location: Location | undefined;
+  /** Machine-readable evidence (indexes, hashes, sizes) for reports and `--json`. */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { location?: Location; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.location = options.location;
+    this.details = options.details;
+  }
+
+  /** "file:line: field: message", leaving out the parts that are unknown. */
+  where(): string {
+    const l = this.location;
+    if (l === undefined) return "";
+    const parts: string[] = [];
+    if (l.file !== undefined) parts.push(l.line !== undefined ? `${l.file}:${l.line}` : l.file);
+    else if (l.line !== undefined) parts.push(`line ${l.line}`);
+    if (l.field !== undefined) parts.push(`field ${l.field}`);
+    return parts.join(": ");
+  }
+}
+
+export function isLogsealError(e: unknown): e is LogsealError {
+  return e instanceof LogsealError;
+}
