@@ -1,0 +1,79 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { fromUtf8, LogsealError, parseEventsText } from "../../src/index.js";
+import { storeDir } from "../args.js";
+import { print, printJson } from "../output.js";
+import { run, withLog } from "../run.js";
+
+export function register(program: Command): void {
+  program
+    .command("append")
+    .description("append events: one JSON object, a JSON array, or JSON lines; all or nothing")
+    .argument("[file]", "input file, or - for standard input", "-")
+    .option("--store <dir>", "store directory")
+    .option("--checkpoint", "sign a checkpoint after appending")
+    .option("--json", "print the assigned indexes as JSON")
+    .action((file: string, opts: { store?: string; json?: boolean; checkpoint?: boolean }) =>
+      run(opts.json === true, async () => {
+        const name = file === "-" ? "<stdin>" : file;
+        if (file === "-" && process.stdin.isTTY) {
+          throw new LogsealError("E_USAGE", "no input: give a FILE, or pipe events into 'logseal append -'");
+        }
+        const text = await readInput(file, name);
+        const items = parseEventsText(text, name);
+        return withLog(storeDir(opts.store), async (log) => {
+          const results = await log.append(
+            items.map((i) => i.value),
+            { locate: (i) => ({ file: name, line: items[i]?.line ?? 0 }) },
+          );
+          const cp = opts.checkpoint ? await log.checkpoint() : undefined;
+          const appended = results.filter((r) => !r.duplicate);
+          const duplicates = results.length - appended.length;
+          if (opts.json) {
+            printJson({
+              size: log.size,
+              appended: appended.length,
+              duplicates,
+              entries: results,
+              ...(cp ? { checkpoint: cp.note } : {}),
+            });
+          } else {
+            const first = appended[0]?.index;
+            const last = appended.at(-1)?.index;
+            print(
+              appended.length === 0
+                ? "appended nothing"
+                : `appended ${appended.length} event${appended.length === 1 ? "" : "s"} (index ${first === last ? first : `${first}..${last}`})`,
+            );
+            if (duplicates > 0) {
+              print(`${duplicates} already in the log by id: ${results.filter((r) => r.duplicate).map((r) => `${r.id} at ${r.index}`).join(", ")}`);
+            }
+            print(`tree size ${log.size}${cp ? `, checkpoint signed` : ""}`);
+          }
+          return undefined;
+        });
+      }),
+    );
+}
+
+async function readInput(file: string, name: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    if (file !== "-") bytes = await readFile(file);
+    else {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      bytes = Buffer.concat(chunks);
+    }
+  } catch (e) {
+    throw new LogsealError("E_IO", `cannot read ${name}: ${(e as Error).message}`, {
+      location: { file: name },
+      cause: e,
+    });
+  }
+  const text = fromUtf8(bytes);
+  if (text === null) {
+    throw new LogsealError("E_INPUT_JSON", `${name} is not valid UTF-8`, { location: { file: name } });
+  }
+  return text;
+}

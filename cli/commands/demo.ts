@@ -1,0 +1,81 @@
+import { rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { demoScenario, init, LogsealError, open, parseVkey, verifyLog } from "../../src/index.js";
+import { EXIT_INTEGRITY, EXIT_OK } from "../exit-codes.js";
+import { out, print } from "../output.js";
+import { run } from "../run.js";
+
+export const DEMO_ORIGIN = "example.com/logseal/demo";
+
+export function register(program: Command): void {
+  program
+    .command("demo")
+    .description("create a demo store with a realistic AI-data scenario, sign, verify, and show what to try")
+    .option("--store <dir>", "demo store directory", ".logseal-demo")
+    .action((opts: { store: string }) =>
+      run(false, async () => {
+        const dir = opts.store;
+        await replaceOldDemo(dir);
+        const log = await init(dir, { origin: DEMO_ORIGIN });
+        let ok = false;
+        let size = 0;
+        let checkpoints = 0;
+        try {
+          print(`creating a demo log in ${dir} (origin ${DEMO_ORIGIN})`);
+          for (const day of demoScenario()) {
+            await log.append(day.events);
+            await log.checkpoint();
+            checkpoints++;
+          }
+          size = log.size;
+          const report = await verifyLog(log.store, { keys: [parseVkey(log.vkey)] });
+          ok = report.ok;
+          const kinds = new Map<string, number>();
+          for (let i = 0; i < size; i++) {
+            const { event } = await log.get(i);
+            kinds.set(event.action, (kinds.get(event.action) ?? 0) + 1);
+          }
+          print(`appended ${size} events over 14 days, signed ${checkpoints} checkpoints:`);
+          print(`  ${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+          print(ok ? out.green(`verified: every entry, hash tile and checkpoint checks out against ${log.vkey}`) : out.red("verification FAILED"));
+          const cli = "npx logseal";
+          const s = `--store ${dir}`;
+          print("");
+          print(out.bold("try next:"));
+          print(`  ${cli} show 7 ${s}                            # an event (pii.mask)`);
+          print(`  ${cli} verify ${s} --key ${log.vkey}`);
+          print(`  ${cli} prove inclusion 7 ${s} --json          # offline-checkable proof`);
+          print(`  ${cli} prove consistency 100 ${s}             # today's log extends an older one`);
+          print(`  ${cli} checkpoint --list ${s}`);
+          print(`  ${cli} export ${s} --tiles ${join(dir, "..", "demo-tiles")}   # C2SP tlog-tiles, servable as static files`);
+        } finally {
+          await log.close();
+        }
+        return ok ? EXIT_OK : EXIT_INTEGRITY;
+      }),
+    );
+}
+
+/** Replaces an earlier demo store; refuses to touch anything else. */
+async function replaceOldDemo(dir: string): Promise<void> {
+  try {
+    await stat(dir);
+  } catch {
+    return;
+  }
+  let origin: string | undefined;
+  try {
+    const old = await open(dir);
+    origin = old.origin;
+    await old.close();
+  } catch (e) {
+    if (e instanceof LogsealError && e.code === "E_STORE_LOCKED") throw e;
+  }
+  if (origin !== DEMO_ORIGIN) {
+    throw new LogsealError("E_STORE_EXISTS", `${dir} exists and is not a logseal demo store: choose another --store`, {
+      location: { file: dir },
+    });
+  }
+  await rm(dir, { recursive: true, force: true });
+}

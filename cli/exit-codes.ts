@@ -1,0 +1,29 @@
+/**
+ * Exit codes (stable; scripts branch on them):
+ *   0 success, 1 integrity failure, 2 bad usage or bad input, 3 store or I/O error,
+ *   4 permission denied.
+ */
+import type { ErrorCode } from "../src/index.js";
+
+export const EXIT_OK = 0;
+export const EXIT_INTEGRITY = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_STORE = 3;
+export const EXIT_DENIED = 4;
+
+export function exitCodeFor(code: ErrorCode): number {
+  switch (code) {
+    case "E_VERIFY_FAILED":
+    case "E_NOTE_BAD_SIGNATURE":
+      return EXIT_INTEGRITY;
+    case "E_STORE_MISSING":
+    case "E_STORE_EXISTS":
+    case "E_STORE_LOCKED":
+    case "E_STORE_CORRUPT":
+    case "E_STORE_VERSION":
+    case "E_IO":
+      return EXIT_STORE;
+    default:
+      return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * logseal: the command line. Argument parsing (commander) and rendering only; everything else
+ * is the library's public entry (src/index.ts).
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { register as append } from "./commands/append.js";
+import { register as checkpoint } from "./commands/checkpoint.js";
+import { register as demo } from "./commands/demo.js";
+import { register as exportCmd } from "./commands/export.js";
+import { register as init } from "./commands/init.js";
+import { register as keys } from "./commands/keys.js";
+import { register as prove } from "./commands/prove.js";
+import { register as show } from "./commands/show.js";
+import { register as verify } from "./commands/verify.js";
+import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+const program = new Command()
+  .name("logseal")
+  .description("tamper-evident audit log for AI data work")
+  .version(pkg.version)
+  .showHelpAfterError("(run with --help for usage)")
+  .configureOutput({ outputError: (s, write) => write(`logseal: E_USAGE: ${s.replace(/^error: /, "")}`) })
+  .exitOverride();
+
+for (const r of [init, keys, append, checkpoint, show, prove, verify, exportCmd, demo]) r(program);
+// Usage errors exit 2 (commander's default is 1, which this CLI keeps for integrity failures).
+for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) c.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? EXIT_OK : EXIT_USAGE;
+  } else {
+    throw e;
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The LevelDB store: the layout of formats/storage.md over `level` (classic-level).
+ *
+ * A store directory holds the LevelDB database (`db/`) and the log's signing key
+ * (`signer.key`, mode 0600). LevelDB admits one process at a time; a second process gets
+ * `E_STORE_LOCKED`. Writes go through {@link LevelStore.write}, one atomic batch each.
+ */
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Level } from "level";
+import { fromUtf8, utf8 } from "../bytes.js";
+import { LogsealError } from "../errors.js";
+import {
+  CHECKPOINT_RANGE,
+  checkpointKey,
+  DB_DIR,
+  idKey,
+  META_CREATED,
+  META_FORMAT,
+  META_ORIGIN,
+  META_SIZE,
+  META_VKEY,
+  parseCheckpointKey,
+  SIGNER_FILE,
+  STORE_FORMAT,
+  bundleKey,
+  tileKey,
+} from "./layout.js";
+import type { LogReader, StoredCheckpoint } from "./reader.js";
+
+type DB = Level<string, Uint8Array>;
+
+/** One put in an atomic write. */
+export interface Put {
+  key: string;
+  value: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class LevelStore implements LogReader {
+  readonly dir: string;
+  readonly origin: string;
+  readonly vkey: string;
+  readonly #db: DB;
+  #size: number;
+
+  private constructor(dir: string, db: DB, origin: string, vkey: string, size: number) {
+    this.dir = dir;
+    this.#db = db;
+    this.origin = origin;
+    this.vkey = vkey;
+    this.#size = size;
+  }
+
+  /**
+   * Creates a new store in `dir` (which must not hold one already) and writes its signing key.
+   * @throws LogsealError E_STORE_EXISTS, E_IO
+   */
+  static async create(
+    dir: string,
+    init: { origin: string; vkey: string; skey: string },
+  ): Promise<LevelStore> {
+    if (await exists(join(dir, DB_DIR))) {
+      throw new LogsealError("E_STORE_EXISTS", `a store already exists in ${dir}`, {
+        location: { file: dir },
+      });
+    }
+    try {
+      await mkdir(dir, { recursive: true });
+      // The private key never enters LevelDB or an export; 0600 from the first byte written.
+      await writeFile(join(dir, SIGNER_FILE), `${init.skey}\n`, { mode: 0o600, flag: "wx" });
+    } catch (e) {
+      throw ioError(`cannot create the store in ${dir}`, dir, e);
+    }
+    const db = await openDb(join(dir, DB_DIR), true);
+    await db.batch([
+      { type: "put", key: META_FORMAT, value: utf8(STORE_FORMAT) },
+      { type: "put", key: META_ORIGIN, value: utf8(init.origin) },
+      { type: "put", key: META_VKEY, value: utf8(init.vkey) },
+      { type: "put", key: META_SIZE, value: utf8("0") },
+      { type: "put", key: META_CREATED, value: utf8(new Date().toISOString()) },
+    ]);
+    return new LevelStore(dir, db, init.origin, init.vkey, 0);
+  }
+
+  /**
+   * Opens an existing store.
+   * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO
+   */
+  static async open(dir: string): Promise<LevelStore> {
+    if (!(await exists(join(dir, DB_DIR, "CURRENT")))) {
+      throw new LogsealError(
+        "E_STORE_MISSING",
+        `no logseal store in ${dir}: create one with 'logseal init --store ${dir} --origin ORIGIN'`,
+        { location: { file: dir } },
+      );
+    }
+    const db = await openDb(join(dir, DB_DIR), false);
+    try {
+      const format = await getText(db, META_FORMAT);
+      if (format !== STORE_FORMAT) {
+        throw new LogsealError(
+          "E_STORE_VERSION",
+          `${dir} holds store format ${JSON.stringify(format ?? null)}; this logseal reads ${STORE_FORMAT}`,
+          { location: { file: dir } },
+        );
+      }
+      const origin = await getText(db, META_ORIGIN);
+      const vkey = await getText(db, META_VKEY);
+      const sizeText = await getText(db, META_SIZE);
+      const size = sizeText !== undefined && /^(0|[1-9]\d{0,15})$/.test(sizeText) ? Number(sizeText) : NaN;
+      if (origin === undefined || vkey === undefined || !Number.isSafeInteger(size)) {
+        throw new LogsealError("E_STORE_CORRUPT", `the metadata of ${dir} is missing or damaged`, {
+          location: { file: dir },
+        });
+      }
+      return new LevelStore(dir, db, origin, vkey, size);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+
+  /** The signer key string from `signer.key`. */
+  async readSkey(): Promise<string> {
+    const file = join(this.dir, SIGNER_FILE);
+    try {
+      return (await readFile(file, "utf8")).trim();
+    } catch (e) {
+      throw ioError(`cannot read the signing key ${file}`, file, e);
+    }
+  }
+
+  async size(): Promise<number> {
+    return this.#size;
+  }
+
+  /** The committed size, without a promise. */
+  get treeSize(): number {
+    return this.#size;
+  }
+
+  async readBundle(index: number): Promise<Uint8Array | undefined> {
+    return this.#get(bundleKey(index));
+  }
+
+  async readTile(level: number, index: number): Promise<Uint8Array> {
+    return (await this.#get(tileKey(level, index))) ?? EMPTY;
+  }
+
+  async *checkpoints(): AsyncIterable<StoredCheckpoint> {
+    for await (const [key, value] of this.#db.iterator(CHECKPOINT_RANGE)) {
+      yield this.#checkpoint(key, value);
+    }
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    for await (const [key, value] of this.#db.iterator({ ...CHECKPOINT_RANGE, reverse: true, limit: 1 })) {
+      return this.#checkpoint(key, value);
+    }
+    return undefined;
+  }
+
+  async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    const key = checkpointKey(size);
+    const value = await this.#get(key);
+    return value === undefined ? undefined : this.#checkpoint(key, value);
+  }
+
+  /** The entry index of the event with producer id `id`, if it is in the log. */
+  async lookupId(id: string): Promise<number | undefined> {
+    const v = await this.#get(idKey(id));
+    if (v === undefined) return undefined;
+    const n = Number(fromUtf8(v));
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new LogsealError("E_STORE_CORRUPT", `the id index entry for ${JSON.stringify(id)} is damaged`);
+    }
+    return n;
+  }
+
+  /**
+   * Writes `puts` and the new tree size in one atomic LevelDB batch. Nothing is written if the
+   * batch fails.
+   */
+  async write(puts: Put[], newSize?: number): Promise<void> {
+    const ops = puts.map((p) => ({ type: "put" as const, key: p.key, value: p.value }));
+    if (newSize !== undefined) ops.push({ type: "put", key: META_SIZE, value: utf8(String(newSize)) });
+    try {
+      await this.#db.batch(ops);
+    } catch (e) {
+      throw ioError(`cannot write to the store in ${this.dir}`, this.dir, e);
+    }
+    if (newSize !== undefined) this.#size = newSize;
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+
+  async #get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.#db.get(key);
+    } catch (e) {
+      throw ioError(`cannot read ${key} from the store in ${this.dir}`, this.dir, e);
+    }
+  }
+
+  #checkpoint(key: string, value: Uint8Array): StoredCheckpoint {
+    const size = parseCheckpointKey(key);
+    const note = fromUtf8(value);
+    if (size === null || note === null) {
+      throw new LogsealError("E_STORE_CORRUPT", `stored checkpoint ${key} is damaged`, {
+        details: { key },
+      });
+    }
+    return { size, note };
+  }
+}
+
+async function openDb(location: string, create: boolean): Promise<DB> {
+  const db: DB = new Level<string, Uint8Array>(location, {
+    keyEncoding: "utf8",
+    valueEncoding: "view",
+    createIfMissing: create,
+    errorIfExists: create,
+  });
+  try {
+    await db.open();
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause;
+    if (cause?.code === "LEVEL_LOCKED") {
+      throw new LogsealError(
+        "E_STORE_LOCKED",
+        `the store ${location} is held by another process (a running 'logseal serve' or another command); stop it or go through its server`,
+        { location: { file: location }, cause: e },
+      );
+    }
+    throw ioError(`cannot open the store database ${location}`, location, e);
+  }
+  return db;
+}
+
+async function getText(db: DB, key: string): Promise<string | undefined> {
+  const v = await db.get(key);
+  return v === undefined ? undefined : (fromUtf8(v) ?? undefined);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ioError(message: string, file: string, cause: unknown): LogsealError {
+  const reason = (cause as { cause?: Error; message?: string }).cause?.message ?? (cause as Error)?.message;
+  return new LogsealError("E_IO", reason ? `${message}: ${reason}` : message, {
+    location: { file },
+    cause,
+  });
+}
