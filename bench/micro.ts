@@ -52,10 +52,4 @@ bench
 
 await bench.run();
 console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
-console.table(
-  bench.tasks.map((t) => ({
-    task: t.name,
-    "ops/s": Math.round(t.result?.throughput?.mean ?? 0).toLocaleString("en-US"),
-    "mean µs": ((t.result?.latency?.mean ?? 0) * 1000).toFixed(2),
-  })),
-);
+console.table(bench.table());

@@ -32,10 +32,14 @@ export function register(program: Command): void {
           const report = await verifyLog(log.store, { keys: [parseVkey(log.vkey)] });
           ok = report.ok;
           const kinds = new Map<string, number>();
+          const first = new Map<string, number>();
           for (let i = 0; i < size; i++) {
             const { event } = await log.get(i);
             kinds.set(event.action, (kinds.get(event.action) ?? 0) + 1);
+            if (!first.has(event.action)) first.set(event.action, i);
           }
+          const masked = first.get("pii.mask") ?? 0;
+          const denied = first.get("access.denied") ?? 0;
           print(`appended ${size} events over 14 days, signed ${checkpoints} checkpoints:`);
           print(`  ${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")}`);
           print(ok ? out.green(`verified: every entry, hash tile and checkpoint checks out against ${log.vkey}`) : out.red("verification FAILED"));
@@ -43,12 +47,20 @@ export function register(program: Command): void {
           const s = `--store ${dir}`;
           print("");
           print(out.bold("try next:"));
-          print(`  ${cli} show 7 ${s}                            # an event (pii.mask)`);
-          print(`  ${cli} verify ${s} --key ${log.vkey}`);
-          print(`  ${cli} prove inclusion 7 ${s} --json          # offline-checkable proof`);
-          print(`  ${cli} prove consistency 100 ${s}             # today's log extends an older one`);
-          print(`  ${cli} checkpoint --list ${s}`);
-          print(`  ${cli} export ${s} --tiles ${join(dir, "..", "demo-tiles")}   # C2SP tlog-tiles, servable as static files`);
+          const tiles = join(dir, "..", "demo-tiles");
+          const hints: Array<[string, string]> = [
+            [`show ${masked} ${s}`, "a pii.mask event"],
+            [`show ${denied} ${s} --json`, "a denied access, with its exact leaf"],
+            [`verify ${s} --key ${log.vkey}`, "what an auditor runs, with the key pinned"],
+            [`prove inclusion ${denied} ${s} --json`, "a proof anyone can check offline"],
+            [`prove consistency 100 ${s}`, "the latest tree extends the tree of size 100"],
+            [`checkpoint --list ${s}`, "every signed tree head"],
+            [`export ${s} --tiles ${tiles}`, "C2SP tlog-tiles, servable as static files"],
+          ];
+          for (const [cmd, why] of hints) {
+            print(`  ${out.dim(`# ${why}`)}`);
+            print(`  ${cli} ${cmd}`);
+          }
         } finally {
           await log.close();
         }

@@ -224,6 +224,9 @@ export function scanStructure(b: Uint8Array, maxDepth: number): ScanResult {
     if (pos + head + body > b.length) {
       return { ok: false, offset: pos, reason: "truncated: the item runs past the end" };
     }
+    if (body > 0 && isString(t) && !isUtf8(b, pos + head, pos + head + body)) {
+      return { ok: false, offset: pos, reason: "a string is not valid UTF-8" };
+    }
     pos += head + body;
     if (isContainer(t)) {
       // Every child takes at least one byte: reject impossible counts before anyone allocates.
@@ -244,6 +247,47 @@ export function scanStructure(b: Uint8Array, maxDepth: number): ScanResult {
     return { ok: false, offset: pos, reason: `${b.length - pos} trailing bytes after the item` };
   }
   return { ok: true };
+}
+
+function isString(t: number): boolean {
+  return (t >= 0xa0 && t <= 0xbf) || (t >= 0xd9 && t <= 0xdb);
+}
+
+/**
+ * Strict UTF-8 (RFC 3629 §4): no overlong forms, no surrogates (U+D800-U+DFFF), nothing above
+ * U+10FFFF. Checked here so that every decoder rejects such bytes the same way, whatever its
+ * string decoder would make of them.
+ */
+function isUtf8(b: Uint8Array, i: number, end: number): boolean {
+  while (i < end) {
+    const c = b[i] as number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number; // continuation bytes
+    let lo = 0x80; // range of the first continuation byte
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c === 0xe0) lo = 0xa0; // overlong
+      if (c === 0xed) hi = 0x9f; // surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c === 0xf0) lo = 0x90; // overlong
+      if (c === 0xf4) hi = 0x8f; // above U+10FFFF
+    } else return false;
+    if (i + n >= end) return false; // truncated sequence
+    const c1 = b[i + 1] as number;
+    if (c1 < lo || c1 > hi) return false;
+    for (let k = 2; k <= n; k++) {
+      const ck = b[i + k] as number;
+      if (ck < 0x80 || ck > 0xbf) return false;
+    }
+    i += n + 1;
+  }
+  return true;
 }
 
 function isContainer(t: number): boolean {

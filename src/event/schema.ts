@@ -191,9 +191,6 @@ function checkEvent(value: unknown, mode: Mode, location: Location | undefined):
   }
   for (const key of Object.keys(value)) {
     if (FIELD_SET.has(key)) continue;
-    if (LONE_SURROGATE_RE.test(key)) {
-      return fail(undefined, "a field name contains a lone surrogate: names must be valid Unicode");
-    }
     const hint = closeField(key);
     return fail(
       memberPath("", key),

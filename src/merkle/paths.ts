@@ -85,7 +85,8 @@ const MAX_PATH_LENGTH = 64;
  * bare `.p`), and also what Go's round-tripping `tlog.ParseTilePath` rejects: leading `x000`
  * groups, leading zeros in the level or width, `+` signs. It also rejects indexes above 2^53-1,
  * which no log of at most 2^53-1 entries has (tessera accepts up to 2^64-1), a leading `/`, and
- * paths longer than 64 characters. This input is attacker-controlled (an HTTP request path): never throws.
+ * paths longer than 64 characters. This input is attacker-controlled (an HTTP request path):
+ * never throws.
  * @returns the tile, or null
  */
 export function parseTilePath(path: string): TilePathInfo | null {

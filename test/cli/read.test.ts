@@ -229,7 +229,8 @@ describe("tampering", () => {
     const bundle = (await db.get("b/0000000000000002")) as Uint8Array;
     const entries = parseEntryBundle(bundle, N - 512) as Uint8Array[];
     const forged = entries.map((e) => new Uint8Array(e));
-    (forged[5] as Uint8Array)[12] ^= 1;
+    const victim = forged[5] as Uint8Array;
+    victim[12] = (victim[12] as number) ^ 1;
     const { encodeEntryBundle } = await import("../../src/merkle/index.js");
     await db.put("b/0000000000000002", encodeEntryBundle(forged));
     const tile = new Uint8Array((await db.get("t/00/0000000000000002")) as Uint8Array);
@@ -239,7 +240,8 @@ describe("tampering", () => {
     const r = await logseal(["verify", "--store", s, "--key", vkey, "--json"]);
     expect(r.code).toBe(1);
     const rep = json<{ failures: Array<{ kind: string; size?: number }> }>(r);
-    expect(rep.failures.filter((f) => f.kind === "checkpoint").map((f) => f.size)).toEqual([N]);
+    expect(rep.failures.filter((f) => f.kind === "checkpoint").map((f) => f.size)).toEqual([600, N]);
+    expect(rep.failures.filter((f) => f.kind !== "checkpoint")).toEqual([]);
   });
 
   it("fails on a checkpoint whose signature was changed", async () => {

@@ -11,7 +11,12 @@ import {
   TILE_WIDTH,
 } from "../../src/merkle/index.js";
 
-const entries = [utf8("entry-0"), new Uint8Array(0), utf8("a longer entry, 31 bytes long.."), Uint8Array.of(0, 1)];
+const entries = [
+  utf8("entry-0"),
+  new Uint8Array(0),
+  utf8("a longer entry, 31 bytes long.."),
+  Uint8Array.of(0, 1),
+];
 
 describe("encodeEntryBundle / parseEntryBundle", () => {
   it("encodes uint16_be(len) || entry for each entry", () => {
@@ -65,7 +70,7 @@ describe("encodeEntryBundle / parseEntryBundle", () => {
 
 describe("appendToEntryBundle", () => {
   it("equals encoding all entries at once", () => {
-    let b = new Uint8Array(0);
+    let b: Uint8Array = new Uint8Array(0);
     b = appendToEntryBundle(b, entries.slice(0, 1));
     b = appendToEntryBundle(b, []);
     b = appendToEntryBundle(b, entries.slice(1));
@@ -141,9 +146,12 @@ describe("mangling", () => {
       { numRuns: 3000 },
     );
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 40 }), (es) => {
-        expect(parseEntryBundle(encodeEntryBundle(es), es.length)).toEqual(es);
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 40 }),
+        (es) => {
+          expect(parseEntryBundle(encodeEntryBundle(es), es.length)).toEqual(es);
+        },
+      ),
       { numRuns: 300 },
     );
   });

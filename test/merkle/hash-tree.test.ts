@@ -20,7 +20,10 @@ interface ReferenceTree {
 }
 
 const ref = JSON.parse(
-  readFileSync(new URL("../../formats/vectors/merkle-reference-tree.json", import.meta.url), "utf8"),
+  readFileSync(
+    new URL("../../formats/vectors/merkle-reference-tree.json", import.meta.url),
+    "utf8",
+  ),
 ) as ReferenceTree;
 
 const hex = (s: string): Uint8Array => {
@@ -35,9 +38,7 @@ function mth(hashes: Uint8Array[]): Uint8Array {
   if (hashes.length === 1) return hashes[0] as Uint8Array;
   let k = 1;
   while (k * 2 < hashes.length) k *= 2;
-  return nobleSha256(
-    concatBytes(Uint8Array.of(1), mth(hashes.slice(0, k)), mth(hashes.slice(k))),
-  );
+  return nobleSha256(concatBytes(Uint8Array.of(1), mth(hashes.slice(0, k)), mth(hashes.slice(k))));
 }
 
 describe("hashing (RFC 6962 §2.1)", () => {
@@ -102,7 +103,9 @@ describe("treeHash (RFC 9162 §2.1.2)", () => {
   });
 
   it("equals the recursive MTH for every size up to 300", () => {
-    const leaves = Array.from({ length: 300 }, (_, i) => leafHash(Uint8Array.of(i % 256, Math.floor(i / 256))));
+    const leaves = Array.from({ length: 300 }, (_, i) =>
+      leafHash(Uint8Array.of(i % 256, Math.floor(i / 256))),
+    );
     for (let n = 0; n <= 300; n++) {
       expect(treeHash(leaves.slice(0, n))).toEqual(mth(leaves.slice(0, n)));
     }

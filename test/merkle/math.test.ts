@@ -62,7 +62,17 @@ describe("integer helpers at 32- and 53-bit boundaries", () => {
       if (e >= 2) expect(isPowerOfTwo(2 ** e - 1)).toBe(false);
       if (e >= 1) expect(isPowerOfTwo(2 ** e + 1)).toBe(false);
     }
-    for (const bad of [0, -1, -2, 0.5, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, 2 ** 60]) {
+    for (const bad of [
+      0,
+      -1,
+      -2,
+      0.5,
+      1.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      2 ** 53,
+      2 ** 60,
+    ]) {
       expect(isPowerOfTwo(bad), `${bad}`).toBe(false);
     }
   });

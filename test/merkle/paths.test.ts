@@ -6,8 +6,8 @@ import {
   entriesPath,
   formatTileIndex,
   parseTilePath,
-  type TilePathInfo,
   TILE_WIDTH,
+  type TilePathInfo,
   tilePath,
 } from "../../src/merkle/index.js";
 

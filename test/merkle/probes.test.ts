@@ -52,7 +52,10 @@ function b64(s: string): Uint8Array {
 /** `null` is Go's nil slice: an empty proof. */
 const proofOf = (p: string[] | null) => (p ?? []).map(b64);
 
-const inclusion = loadExact<InclusionProbe>("merkle-inclusion-probes.json", ["leafIdx", "treeSize"]);
+const inclusion = loadExact<InclusionProbe>("merkle-inclusion-probes.json", [
+  "leafIdx",
+  "treeSize",
+]);
 const consistency = loadExact<ConsistencyProbe>("merkle-consistency-probes.json", [
   "size1",
   "size2",

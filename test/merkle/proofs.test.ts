@@ -241,3 +241,45 @@ describe("inclusionPath / consistencyPath", () => {
     expect(checkInclusion(0, 1, h, [h], h)).toBe(false);
   });
 });
+
+describe("formats/merkle.md examples", () => {
+  const doc = readFileSync(new URL("../../formats/merkle.md", import.meta.url), "utf8");
+  const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map(
+    (m) => JSON.parse(m[1] as string) as Record<string, unknown>,
+  );
+  const v = load("merkle-reference-tree.json");
+  const leaves = v.leaf_inputs_hex.map((h) => leafHash(hex(h)));
+  const sub = memoryTree(leaves);
+  const b64 = (s: unknown) => Buffer.from(s as string, "base64").toString("hex");
+
+  it("the inclusion example is the proof logseal generates, and it verifies", () => {
+    const p = blocks.find((b) => "index" in b) as {
+      index: number;
+      size: number;
+      leafHash: string;
+      proof: string[];
+    };
+    expect(b64(p.leafHash)).toBe(toHex(leaves[p.index] as Uint8Array));
+    expect(p.proof.map(b64)).toEqual(proveInclusion(p.index, p.size, sub).map(toHex));
+    const proof = p.proof.map((s) => hex(b64(s)));
+    const root = hex(v.root_hashes_hex[p.size] as string);
+    expect(checkInclusion(p.index, p.size, leaves[p.index] as Uint8Array, proof, root)).toBe(true);
+  });
+
+  it("the consistency example is the proof logseal generates, and it verifies", () => {
+    const p = blocks.find((b) => "from" in b) as {
+      from: number;
+      to: number;
+      fromRoot: string;
+      toRoot: string;
+      proof: string[];
+    };
+    expect(b64(p.fromRoot)).toBe(v.root_hashes_hex[p.from]);
+    expect(b64(p.toRoot)).toBe(v.root_hashes_hex[p.to]);
+    expect(p.proof.map(b64)).toEqual(proveConsistency(p.from, p.to, sub).map(toHex));
+    const proof = p.proof.map((s) => hex(b64(s)));
+    expect(checkConsistency(p.from, hex(b64(p.fromRoot)), p.to, hex(b64(p.toRoot)), proof)).toBe(
+      true,
+    );
+  });
+});

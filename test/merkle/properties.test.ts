@@ -33,7 +33,9 @@ const EXHAUSTIVE_CONSISTENCY = LONG ? 300 : 100; // every (m, n) with n ≤ this
 const LEAVES = LONG ? 100_000 : 5000; // the largest tree sampled
 const RUNS = LONG ? 20_000 : 400;
 const TILE_SIZES = LONG ? 70_000 : 3000;
-const TILE_RUNS = LONG ? 300 : 100;
+const TILE_RUNS = LONG ? 60 : 100;
+/** Per-test timeout: the long run takes minutes. */
+const TIMEOUT = LONG ? 900_000 : 30_000;
 
 const leaves = Array.from({ length: LEAVES }, (_, i) => leafHash(utf8(`leaf ${i}`)));
 
@@ -66,7 +68,7 @@ const twoSizes = fc
   .integer({ min: 2, max: LEAVES })
   .chain((n) => fc.tuple(fc.integer({ min: 1, max: n - 1 }), fc.constant(n)));
 
-describe("inclusion proofs", () => {
+describe("inclusion proofs", { timeout: TIMEOUT }, () => {
   it(`verify for every (index, size), size ≤ ${EXHAUSTIVE_INCLUSION}`, () => {
     const failures: string[] = [];
     for (let n = 1; n <= EXHAUSTIVE_INCLUSION; n++) {
@@ -93,9 +95,16 @@ describe("inclusion proofs", () => {
     );
   });
 
-  it("fail after any tampering: a byte of the proof, leaf or root; an element dropped or added; index ± 1; size ± 1 with that size's root", () => {
+  // Tampering: a byte of the proof, leaf or root; an element dropped or added; index ± 1;
+  // size ± 1 together with that size's root.
+  it("fail after any tampering", () => {
     const mutation = fc.oneof(
-      fc.record({ kind: fc.constant("proof" as const), at: fc.nat(), byte: fc.nat(31), by: fc.nat() }),
+      fc.record({
+        kind: fc.constant("proof" as const),
+        at: fc.nat(),
+        byte: fc.nat(31),
+        by: fc.nat(),
+      }),
       fc.record({ kind: fc.constant("leaf" as const), byte: fc.nat(31), by: fc.nat() }),
       fc.record({ kind: fc.constant("root" as const), byte: fc.nat(31), by: fc.nat() }),
       fc.record({ kind: fc.constant("drop" as const), at: fc.nat() }),
@@ -158,7 +167,7 @@ describe("inclusion proofs", () => {
   });
 });
 
-describe("consistency proofs", () => {
+describe("consistency proofs", { timeout: TIMEOUT }, () => {
   it(`verify for every (m, n), 1 ≤ m ≤ n ≤ ${EXHAUSTIVE_CONSISTENCY}`, () => {
     const failures: string[] = [];
     for (let n = 1; n <= EXHAUSTIVE_CONSISTENCY; n++) {
@@ -192,9 +201,16 @@ describe("consistency proofs", () => {
     );
   });
 
-  it("fail after any tampering: a byte of the proof or either root; an element dropped or added; either size ± 1 with that size's root", () => {
+  // Tampering: a byte of the proof or of either root; an element dropped or added; either size
+  // ± 1 together with that size's root.
+  it("fail after any tampering", () => {
     const mutation = fc.oneof(
-      fc.record({ kind: fc.constant("proof" as const), at: fc.nat(), byte: fc.nat(31), by: fc.nat() }),
+      fc.record({
+        kind: fc.constant("proof" as const),
+        at: fc.nat(),
+        byte: fc.nat(31),
+        by: fc.nat(),
+      }),
       fc.record({ kind: fc.constant("root1" as const), byte: fc.nat(31), by: fc.nat() }),
       fc.record({ kind: fc.constant("root2" as const), byte: fc.nat(31), by: fc.nat() }),
       fc.record({ kind: fc.constant("drop" as const), at: fc.nat() }),
@@ -215,7 +231,9 @@ describe("consistency proofs", () => {
         let r2 = root(n0);
         switch (mu.kind) {
           case "proof":
-            proof = proof.map((p, j) => (j === mu.at % proof.length ? changed(p, mu.byte, mu.by) : p));
+            proof = proof.map((p, j) =>
+              j === mu.at % proof.length ? changed(p, mu.byte, mu.by) : p,
+            );
             break;
           case "root1":
             r1 = changed(r1, mu.byte, mu.by);
@@ -248,7 +266,7 @@ describe("consistency proofs", () => {
   });
 });
 
-describe("paths", () => {
+describe("paths", { timeout: TIMEOUT }, () => {
   it("every range is a node of the RFC recursion and lies inside the tree", () => {
     fc.assert(
       fc.property(sizeAndIndex, twoSizes, ([n, i], [a, b]) => {
@@ -267,8 +285,8 @@ describe("paths", () => {
   });
 });
 
-describe("tiles", () => {
-  it(`appendToTiles in random batches gives the same tiles, roots and proofs (sizes ≤ ${TILE_SIZES})`, async () => {
+describe("tiles", { timeout: TIMEOUT }, () => {
+  it(`appendToTiles in random batches: same tiles, roots, proofs (size ≤ ${TILE_SIZES})`, async () => {
     const big = Array.from({ length: TILE_SIZES }, (_, i) => leafHash(utf8(`tile leaf ${i}`)));
     const batches = fc
       .integer({ min: 0, max: TILE_SIZES })
@@ -294,7 +312,8 @@ describe("tiles", () => {
         const oneBatch = await appendToTiles(0, big.slice(0, size), async () => new Uint8Array(0));
         // bytesEqual, not toEqual: deep equality walks typed arrays element by element, slowly.
         expect([...oneBatch.keys()].sort()).toEqual([...tiles.keys()].sort());
-        for (const [k, t] of oneBatch) expect(bytesEqual(t.bytes, tiles.get(k) as Uint8Array)).toBe(true);
+        for (const [k, t] of oneBatch)
+          expect(bytesEqual(t.bytes, tiles.get(k) as Uint8Array)).toBe(true);
         expect(tiles.size).toBe(tilesForSize(size).length);
 
         const want = treeHash(big.slice(0, size));

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { fromHex, toHex, utf8 } from "../../src/bytes.js";
+import { toHex, utf8 } from "../../src/bytes.js";
 import { isLogsealError } from "../../src/errors.js";
 import {
   appendToEntryBundle,
@@ -52,14 +52,11 @@ interface TilesVectors {
 }
 
 const vectors = JSON.parse(
-  readFileSync(new URL("../../formats/vectors/selfgen-checkpoints-tiles.json", import.meta.url), "utf8"),
+  readFileSync(
+    new URL("../../formats/vectors/selfgen-checkpoints-tiles.json", import.meta.url),
+    "utf8",
+  ),
 ) as TilesVectors;
-
-const hex = (s: string): Uint8Array => {
-  const b = fromHex(s);
-  if (b === null) throw new Error(`bad hex ${s}`);
-  return b;
-};
 
 function tileStore() {
   const tiles = new Map<string, Uint8Array>();
@@ -113,7 +110,7 @@ describe("the 300-entry log of selfgen-checkpoints-tiles.json", () => {
     }
     expect(at).toBe(300);
     const want = v.resources.filter((r) => !r.path.startsWith("tile/entries/"));
-    // Exactly the tiles the spec lists for size 300, and no others (no full tile/0/001 or tile/1/000).
+    // Exactly the tiles of size 300, and no others (no full tile/0/001, no tile/1/000).
     expect(tilesForSize(300).map((t) => tilePath(t.level, t.index, t.width))).toEqual(
       want.map((r) => r.path),
     );
@@ -153,7 +150,9 @@ describe("the 300-entry log of selfgen-checkpoints-tiles.json", () => {
     }
     for (const [i, b] of bundlesForSize(300).entries()) {
       const r = want[i] as Resource;
-      const oneShot = encodeEntryBundle(entries.slice(b.index * TILE_WIDTH, b.index * TILE_WIDTH + b.width));
+      const oneShot = encodeEntryBundle(
+        entries.slice(b.index * TILE_WIDTH, b.index * TILE_WIDTH + b.width),
+      );
       expect(bundles[b.index]).toEqual(oneShot);
       expect(oneShot.length, r.path).toBe(r.len);
       if (r.sha256_of_content_hex) expect(toHex(sha256(oneShot))).toBe(r.sha256_of_content_hex);
@@ -181,7 +180,10 @@ describe("tilesForSize and bundlesForSize", () => {
     const levels = summary(70000);
     for (const row of vectors.tile_counts_size_70000_per_spec_example) {
       const got = levels.get(row.level) ?? { full: 0, partial: 0 };
-      expect(got, `level ${row.level}`).toEqual({ full: row.full_tiles, partial: row.partial_width });
+      expect(got, `level ${row.level}`).toEqual({
+        full: row.full_tiles,
+        partial: row.partial_width,
+      });
     }
     const tiles = tilesForSize(70000);
     expect(tiles).toHaveLength(277);
@@ -329,7 +331,11 @@ describe("damaged tiles", () => {
     const onlyLevel0: TileReader = async (l) =>
       l === 0 ? new Uint8Array(255 * 32) : new Uint8Array(0);
     await expectCorrupt(appendToTiles(size, [h], onlyLevel0), 1, 1);
-    await expectCorrupt(appendToTiles(size, [h], async () => new Uint8Array(0)), 0, 257);
+    await expectCorrupt(
+      appendToTiles(size, [h], async () => new Uint8Array(0)),
+      0,
+      257,
+    );
   });
 
   it("appendToTiles rejects misuse with RangeError", async () => {
@@ -458,6 +464,8 @@ describe("sizes near 2^32 and 2^53 (uniform tree)", () => {
     const near53 = await appendToTiles(2 ** 52 - 1, [u.z[0] as Uint8Array], u.tileFor(2 ** 52 - 1));
     expect(near53.get("6/0")?.bytes).toEqual((await u.tileFor(2 ** 52)(6, 0)).slice());
     expect(near53.get("6/0")?.bytes.length).toBe(16 * HASH_SIZE);
-    expect(toHex(await treeHashFromTiles(2 ** 52, u.tileFor(2 ** 52)))).toBe(toHex(u.z[52] as Uint8Array));
+    expect(toHex(await treeHashFromTiles(2 ** 52, u.tileFor(2 ** 52)))).toBe(
+      toHex(u.z[52] as Uint8Array),
+    );
   });
 });
