@@ -6,9 +6,9 @@
  */
 import { Bench } from "tinybench";
 import {
+  completeEvent,
   demoScenario,
   encodeLeaf,
-  completeEvent,
   generateSigner,
   leafHash,
   nodeHash,
@@ -27,7 +27,10 @@ const b = leafHash(leaves[1] as Uint8Array);
 const { skey, vkey } = generateSigner("example.com/logseal/bench");
 const signer = parseSkey(skey);
 const verifier = parseVkey(vkey);
-const note = signCheckpoint({ origin: "example.com/logseal/bench", size: 1234, root: a, extensions: [] }, signer);
+const note = signCheckpoint(
+  { origin: "example.com/logseal/bench", size: 1234, root: a, extensions: [] },
+  signer,
+);
 const avgLeaf = Math.round(leaves.reduce((n, l) => n + l.length, 0) / leaves.length);
 
 const bench = new Bench({ time: 500 });
@@ -44,7 +47,10 @@ bench
     encodeLeaf(completeEvent(validateEvent(e), 1_764_000_000_000));
   })
   .add("signCheckpoint (Ed25519)", () => {
-    signCheckpoint({ origin: "example.com/logseal/bench", size: i++, root: a, extensions: [] }, signer);
+    signCheckpoint(
+      { origin: "example.com/logseal/bench", size: i++, root: a, extensions: [] },
+      signer,
+    );
   })
   .add("openCheckpoint (Ed25519 verify)", () => {
     openCheckpoint(note, [verifier], "example.com/logseal/bench");

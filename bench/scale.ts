@@ -31,8 +31,12 @@ try {
   const report = await verifyLog(log.store, { keys: [parseVkey(log.vkey)] });
   const verifySeconds = (performance.now() - t) / 1000;
   await log.close();
-  console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${n} events, batches of ${batch}`);
-  console.log(`append: ${Math.round(n / appendSeconds).toLocaleString("en-US")} events/s (${appendSeconds.toFixed(1)} s)`);
+  console.log(
+    `node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${n} events, batches of ${batch}`,
+  );
+  console.log(
+    `append: ${Math.round(n / appendSeconds).toLocaleString("en-US")} events/s (${appendSeconds.toFixed(1)} s)`,
+  );
   console.log(
     `verify: ${Math.round(n / verifySeconds).toLocaleString("en-US")} events/s (${verifySeconds.toFixed(1)} s), ok=${report.ok}, ${report.checkpoints.length} checkpoints`,
   );

@@ -4,9 +4,13 @@ import { LogsealError, parseVkey, type Verifier } from "../src/index.js";
 /** A non-negative decimal integer without sign, leading zeros or exponent. */
 export function parseIndex(value: string, name: string): number {
   if (!/^(0|[1-9]\d{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new LogsealError("E_USAGE", `${name} must be a non-negative integer, got ${JSON.stringify(value)}`, {
-      location: { field: name },
-    });
+    throw new LogsealError(
+      "E_USAGE",
+      `${name} must be a non-negative integer, got ${JSON.stringify(value)}`,
+      {
+        location: { field: name },
+      },
+    );
   }
   return Number(value);
 }

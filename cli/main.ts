@@ -25,18 +25,24 @@ const program = new Command()
   .description("tamper-evident audit log for AI data work")
   .version(pkg.version)
   .showHelpAfterError("(run with --help for usage)")
-  .configureOutput({ outputError: (s, write) => write(`logseal: E_USAGE: ${s.replace(/^error: /, "")}`) })
+  .configureOutput({
+    outputError: (s, write) => write(`logseal: E_USAGE: ${s.replace(/^error: /, "")}`),
+  })
   .exitOverride();
 
 for (const r of [init, keys, append, checkpoint, show, prove, verify, exportCmd, demo]) r(program);
 // Usage errors exit 2 (commander's default is 1, which this CLI keeps for integrity failures).
-for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) c.exitOverride();
+for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)])
+  c.exitOverride();
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    process.exitCode = e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? EXIT_OK : EXIT_USAGE;
+    process.exitCode =
+      e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version"
+        ? EXIT_OK
+        : EXIT_USAGE;
   } else {
     throw e;
   }

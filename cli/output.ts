@@ -46,7 +46,12 @@ export function reportError(e: unknown, json: boolean): number {
   if (json) {
     printJson({
       ok: false,
-      error: { code: e.code, message: e.message, ...e.location, ...(e.details ? { details: e.details } : {}) },
+      error: {
+        code: e.code,
+        message: e.message,
+        ...e.location,
+        ...(e.details ? { details: e.details } : {}),
+      },
     });
   }
   return exitCodeFor(e.code);

@@ -17,7 +17,15 @@ export {
   validateEvent,
 } from "./event/index.js";
 export { exportTiles, type TilesExport } from "./export/tiles.js";
-export { type AppendOptions, type Appended, checkOrigin, type Entry, init, Log, open } from "./log.js";
+export {
+  type Appended,
+  type AppendOptions,
+  checkOrigin,
+  type Entry,
+  init,
+  Log,
+  open,
+} from "./log.js";
 export {
   checkConsistency,
   checkInclusion,

@@ -8,13 +8,14 @@
  * is all or nothing: one invalid event rejects it and nothing is written.
  */
 import { join } from "node:path";
-import { LogsealError, type Location } from "./errors.js";
+import { utf8 } from "./bytes.js";
+import { type Location, LogsealError } from "./errors.js";
 import {
   completeEvent,
   decodeLeaf,
-  encodeLeaf,
   type Event,
   type EventInput,
+  encodeLeaf,
   validateEvent,
 } from "./event/index.js";
 import {
@@ -32,7 +33,6 @@ import type { ConsistencyProof, InclusionProof } from "./proofs.js";
 import { bundleKey, checkpointKey, idKey, tileKey } from "./store/layout.js";
 import { LevelStore, type Put } from "./store/level-store.js";
 import type { StoredCheckpoint } from "./store/reader.js";
-import { utf8 } from "./bytes.js";
 
 /** What {@link Log.append} reports for each event, in input order. */
 export interface Appended {
@@ -159,7 +159,9 @@ export class Log {
       const index = start + leaves.length;
       leaves.push(leaf);
       if (id !== undefined) newIds.set(id, index);
-      results.push(id === undefined ? { index, duplicate: false } : { index, duplicate: false, id });
+      results.push(
+        id === undefined ? { index, duplicate: false } : { index, duplicate: false, id },
+      );
     }
     if (leaves.length === 0) return results;
 
@@ -171,11 +173,16 @@ export class Log {
       const have = (start + offset) % TILE_WIDTH;
       const take = Math.min(TILE_WIDTH - have, leaves.length - offset);
       const old = have === 0 ? new Uint8Array(0) : await this.#requireBundle(bundle, have);
-      puts.push({ key: bundleKey(bundle), value: appendToEntryBundle(old, leaves.slice(offset, offset + take)) });
+      puts.push({
+        key: bundleKey(bundle),
+        value: appendToEntryBundle(old, leaves.slice(offset, offset + take)),
+      });
       offset += take;
       bundle++;
     }
-    const tiles = await appendToTiles(start, leaves.map(leafHash), (l, n) => this.store.readTile(l, n));
+    const tiles = await appendToTiles(start, leaves.map(leafHash), (l, n) =>
+      this.store.readTile(l, n),
+    );
     for (const t of tiles.values()) puts.push({ key: tileKey(t.level, t.index), value: t.bytes });
     for (const [id, index] of newIds) puts.push({ key: idKey(id), value: utf8(String(index)) });
     await this.store.write(puts, start + leaves.length);
@@ -221,18 +228,26 @@ export class Log {
     const entries = parseEntryBundle(await this.#requireBundle(n, count), count);
     const leaf = entries?.[index % TILE_WIDTH];
     if (leaf === undefined) {
-      throw new LogsealError("E_STORE_CORRUPT", `entry bundle ${n} is damaged: run 'logseal verify'`, {
-        details: { bundle: n, index },
-      });
+      throw new LogsealError(
+        "E_STORE_CORRUPT",
+        `entry bundle ${n} is damaged: run 'logseal verify'`,
+        {
+          details: { bundle: n, index },
+        },
+      );
     }
     let event: Event;
     try {
       event = decodeLeaf(leaf);
     } catch (e) {
-      throw new LogsealError("E_STORE_CORRUPT", `entry ${index} does not decode: run 'logseal verify'`, {
-        details: { index },
-        cause: e,
-      });
+      throw new LogsealError(
+        "E_STORE_CORRUPT",
+        `entry ${index} does not decode: run 'logseal verify'`,
+        {
+          details: { index },
+          cause: e,
+        },
+      );
     }
     return { index, event, leaf };
   }
@@ -246,7 +261,9 @@ export class Log {
     const cp = await this.#checkpointFor(size);
     this.#checkIndex(index, cp.size, "index");
     const entry = await this.get(index);
-    const proof = await proveInclusionFromTiles(index, cp.size, (l, n) => this.store.readTile(l, n));
+    const proof = await proveInclusionFromTiles(index, cp.size, (l, n) =>
+      this.store.readTile(l, n),
+    );
     return { index, size: cp.size, leafHash: leafHash(entry.leaf), proof, checkpoint: cp.note };
   }
 
@@ -302,7 +319,9 @@ export class Log {
     if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
       throw new LogsealError(
         "E_INDEX_RANGE",
-        size === 0 ? "the log is empty" : `${field} ${index} is out of range: the tree has entries 0..${size - 1}`,
+        size === 0
+          ? "the log is empty"
+          : `${field} ${index} is out of range: the tree has entries 0..${size - 1}`,
         { details: { index, size } },
       );
     }

@@ -17,7 +17,10 @@ export function register(program: Command): void {
       run(opts.json === true, async () => {
         const name = file === "-" ? "<stdin>" : file;
         if (file === "-" && process.stdin.isTTY) {
-          throw new LogsealError("E_USAGE", "no input: give a FILE, or pipe events into 'logseal append -'");
+          throw new LogsealError(
+            "E_USAGE",
+            "no input: give a FILE, or pipe events into 'logseal append -'",
+          );
         }
         const text = await readInput(file, name);
         const items = parseEventsText(text, name);
@@ -46,7 +49,12 @@ export function register(program: Command): void {
                 : `appended ${appended.length} event${appended.length === 1 ? "" : "s"} (index ${first === last ? first : `${first}..${last}`})`,
             );
             if (duplicates > 0) {
-              print(`${duplicates} already in the log by id: ${results.filter((r) => r.duplicate).map((r) => `${r.id} at ${r.index}`).join(", ")}`);
+              print(
+                `${duplicates} already in the log by id: ${results
+                  .filter((r) => r.duplicate)
+                  .map((r) => `${r.id} at ${r.index}`)
+                  .join(", ")}`,
+              );
             }
             print(`tree size ${log.size}${cp ? `, checkpoint signed` : ""}`);
           }
@@ -73,7 +81,9 @@ async function readInput(file: string, name: string): Promise<string> {
   }
   const text = fromUtf8(bytes);
   if (text === null) {
-    throw new LogsealError("E_INPUT_JSON", `${name} is not valid UTF-8`, { location: { file: name } });
+    throw new LogsealError("E_INPUT_JSON", `${name} is not valid UTF-8`, {
+      location: { file: name },
+    });
   }
   return text;
 }

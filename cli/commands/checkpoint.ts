@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { checkpointRoot } from "../format.js";
 import { storeDir } from "../args.js";
+import { checkpointRoot } from "../format.js";
 import { print, printJson } from "../output.js";
 import { run, withLog } from "../run.js";
 
@@ -17,11 +17,14 @@ export function register(program: Command): void {
           if (opts.list) {
             const all = await log.listCheckpoints();
             if (opts.json) {
-              printJson(all.map((c) => ({ size: c.size, root: checkpointRoot(c.note), note: c.note })));
+              printJson(
+                all.map((c) => ({ size: c.size, root: checkpointRoot(c.note), note: c.note })),
+              );
             } else if (all.length === 0) {
               print("no checkpoints yet: sign one with 'logseal checkpoint'");
             } else {
-              for (const c of all) print(`${String(c.size).padStart(10)}  ${checkpointRoot(c.note)}`);
+              for (const c of all)
+                print(`${String(c.size).padStart(10)}  ${checkpointRoot(c.note)}`);
             }
             return undefined;
           }

@@ -11,7 +11,9 @@ export const DEMO_ORIGIN = "example.com/logseal/demo";
 export function register(program: Command): void {
   program
     .command("demo")
-    .description("create a demo store with a realistic AI-data scenario, sign, verify, and show what to try")
+    .description(
+      "create a demo store with a realistic AI-data scenario, sign, verify, and show what to try",
+    )
     .option("--store <dir>", "demo store directory", ".logseal-demo")
     .action((opts: { store: string }) =>
       run(false, async () => {
@@ -42,7 +44,13 @@ export function register(program: Command): void {
           const denied = first.get("access.denied") ?? 0;
           print(`appended ${size} events over 14 days, signed ${checkpoints} checkpoints:`);
           print(`  ${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")}`);
-          print(ok ? out.green(`verified: every entry, hash tile and checkpoint checks out against ${log.vkey}`) : out.red("verification FAILED"));
+          print(
+            ok
+              ? out.green(
+                  `verified: every entry, hash tile and checkpoint checks out against ${log.vkey}`,
+                )
+              : out.red("verification FAILED"),
+          );
           const cli = "npx logseal";
           const s = `--store ${dir}`;
           print("");
@@ -85,9 +93,13 @@ async function replaceOldDemo(dir: string): Promise<void> {
     if (e instanceof LogsealError && e.code === "E_STORE_LOCKED") throw e;
   }
   if (origin !== DEMO_ORIGIN) {
-    throw new LogsealError("E_STORE_EXISTS", `${dir} exists and is not a logseal demo store: choose another --store`, {
-      location: { file: dir },
-    });
+    throw new LogsealError(
+      "E_STORE_EXISTS",
+      `${dir} exists and is not a logseal demo store: choose another --store`,
+      {
+        location: { file: dir },
+      },
+    );
   }
   await rm(dir, { recursive: true, force: true });
 }

@@ -17,11 +17,17 @@ export function register(program: Command): void {
         withLog(storeDir(opts.store), async (log) => {
           const cp = await log.latestCheckpoint();
           if (cp === undefined) {
-            throw new LogsealError("E_NO_CHECKPOINT", "nothing to export: sign a checkpoint first with 'logseal checkpoint'");
+            throw new LogsealError(
+              "E_NO_CHECKPOINT",
+              "nothing to export: sign a checkpoint first with 'logseal checkpoint'",
+            );
           }
           const r = await exportTiles(log.store, cp, opts.tiles);
           if (opts.json) printJson({ ...r, dir: opts.tiles });
-          else print(`exported the tree of size ${r.size} to ${opts.tiles}: ${plural(r.files, "file")}, ${r.bytes} bytes`);
+          else
+            print(
+              `exported the tree of size ${r.size} to ${opts.tiles}: ${plural(r.files, "file")}, ${r.bytes} bytes`,
+            );
           return undefined;
         }),
       ),

@@ -41,23 +41,24 @@ export function register(program: Command): void {
     .argument("[to]", "the later tree size, with a stored checkpoint (default: the latest)")
     .option("--store <dir>", "store directory")
     .option("--json", 'print {"from","to","fromRoot","toRoot","proof","checkpoint"}')
-    .action((fromArg: string, toArg: string | undefined, opts: { store?: string; json?: boolean }) =>
-      run(opts.json === true, async () => {
-        const from = parseIndex(fromArg, "FROM");
-        const to = toArg === undefined ? undefined : parseIndex(toArg, "TO");
-        return withLog(storeDir(opts.store), async (log) => {
-          const p = consistencyProofToJSON(await log.proveConsistency(from, to));
-          if (opts.json) printJson(p);
-          else {
-            print(`the tree of size ${p.from} (root ${p.fromRoot})`);
-            print(`is a prefix of the tree of size ${p.to} (root ${p.toRoot})`);
-            print(`proof (${p.proof.length} hashes):`);
-            for (const h of p.proof) print(`  ${h}`);
-            print("checkpoint:");
-            process.stdout.write(p.checkpoint);
-          }
-          return undefined;
-        });
-      }),
+    .action(
+      (fromArg: string, toArg: string | undefined, opts: { store?: string; json?: boolean }) =>
+        run(opts.json === true, async () => {
+          const from = parseIndex(fromArg, "FROM");
+          const to = toArg === undefined ? undefined : parseIndex(toArg, "TO");
+          return withLog(storeDir(opts.store), async (log) => {
+            const p = consistencyProofToJSON(await log.proveConsistency(from, to));
+            if (opts.json) printJson(p);
+            else {
+              print(`the tree of size ${p.from} (root ${p.fromRoot})`);
+              print(`is a prefix of the tree of size ${p.to} (root ${p.toRoot})`);
+              print(`proof (${p.proof.length} hashes):`);
+              for (const h of p.proof) print(`  ${h}`);
+              print("checkpoint:");
+              process.stdout.write(p.checkpoint);
+            }
+            return undefined;
+          });
+        }),
     );
 }

@@ -10,7 +10,10 @@ export function register(program: Command): void {
     .description("print the event at INDEX")
     .argument("<index>", "entry index (0-based)")
     .option("--store <dir>", "store directory")
-    .option("--json", 'print {"index","leafHash","leaf","event"}; leaf is base64 of the exact leaf bytes')
+    .option(
+      "--json",
+      'print {"index","leafHash","leaf","event"}; leaf is base64 of the exact leaf bytes',
+    )
     .action((indexArg: string, opts: { store?: string; json?: boolean }) =>
       run(opts.json === true, async () => {
         const index = parseIndex(indexArg, "INDEX");
@@ -21,8 +24,13 @@ export function register(program: Command): void {
             printJson({ index, leafHash: hash, leaf: toBase64(entry.leaf), event: entry.event });
           } else {
             const e = entry.event;
-            print(out.bold(`entry ${index}`) + out.dim(`  leaf hash ${hash}, ${entry.leaf.length} bytes`));
-            print(`${new Date(e.ts).toISOString()}  ${e.actor.id}  ${e.action}  ${e.outcome}${e.asset ? `  ${e.asset}` : ""}`);
+            print(
+              out.bold(`entry ${index}`) +
+                out.dim(`  leaf hash ${hash}, ${entry.leaf.length} bytes`),
+            );
+            print(
+              `${new Date(e.ts).toISOString()}  ${e.actor.id}  ${e.action}  ${e.outcome}${e.asset ? `  ${e.asset}` : ""}`,
+            );
             print(JSON.stringify(e, null, 2));
           }
           return undefined;

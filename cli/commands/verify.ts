@@ -1,6 +1,12 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { LogsealError, parseVkey, type Verifier, type VerifyReport, verifyLog } from "../../src/index.js";
+import {
+  LogsealError,
+  parseVkey,
+  type Verifier,
+  type VerifyReport,
+  verifyLog,
+} from "../../src/index.js";
 import { parseIndex, parseKeys, storeDir } from "../args.js";
 import { EXIT_INTEGRITY, EXIT_OK } from "../exit-codes.js";
 import { plural } from "../format.js";
@@ -22,9 +28,17 @@ export function register(program: Command): void {
     .command("verify")
     .description("rebuild the tree from every entry and check every hash tile and checkpoint")
     .option("--store <dir>", "store directory")
-    .option("--key <vkey>", "a pinned verifier key (repeatable)", (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      "--key <vkey>",
+      "a pinned verifier key (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option("--keys <file>", "a file of pinned verifier keys, one per line (# comments allowed)")
-    .option("--trust-store-key", "use the key the store names for itself (not pinned: proves only self-consistency)")
+    .option(
+      "--trust-store-key",
+      "use the key the store names for itself (not pinned: proves only self-consistency)",
+    )
     .option("--max-failures <n>", "list at most N failures (the rest are counted)", "20")
     .option("--json", "print the report as JSON (formats/verify-report.md)")
     .action((opts: VerifyOpts) =>
@@ -62,14 +76,26 @@ export function register(program: Command): void {
 function render(r: VerifyReport, keys: Verifier[], pinned: boolean): void {
   print(`log ${r.origin}: ${plural(r.size, "entry", "entries")}, tree head ${r.root}`);
   if (!pinned) {
-    print(out.red("warning: the key was read from the store itself, not pinned: this shows the store agrees with itself, not that it is the log you trust"));
+    print(
+      out.red(
+        "warning: the key was read from the store itself, not pinned: this shows the store agrees with itself, not that it is the log you trust",
+      ),
+    );
   }
-  for (const k of keys) print(`key ${k.vkey}${pinned ? " (pinned)" : " (from the store, not pinned)"}`);
+  for (const k of keys)
+    print(`key ${k.vkey}${pinned ? " (pinned)" : " (from the store, not pinned)"}`);
   const verified = r.checkpoints.filter((c) => c.ok).length;
   if (r.ok) {
-    print(out.green(`ok: ${r.entries} entries, ${plural(r.tiles, "hash tile")}, ${verified} of ${r.checkpoints.length} checkpoints verified`));
+    print(
+      out.green(
+        `ok: ${r.entries} entries, ${plural(r.tiles, "hash tile")}, ${verified} of ${r.checkpoints.length} checkpoints verified`,
+      ),
+    );
     const latest = r.checkpoints.at(-1);
-    if (latest) print(`latest checkpoint: size ${latest.size}, root ${latest.root}, signed by ${latest.verifiedBy.join(", ")}`);
+    if (latest)
+      print(
+        `latest checkpoint: size ${latest.size}, root ${latest.root}, signed by ${latest.verifiedBy.join(", ")}`,
+      );
     else print("no checkpoint has been signed yet: entries and tiles agree, but nothing is signed");
     return;
   }

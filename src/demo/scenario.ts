@@ -44,7 +44,8 @@ export function demoScenario(options: ScenarioOptions = {}): ScenarioDay[] {
   const start = options.start ?? Date.UTC(2026, 10, 2, 8, 0, 0);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join("");
+  const hex = (n: number) =>
+    Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join("");
 
   const out: ScenarioDay[] = [];
   let seq = 0;
@@ -93,7 +94,11 @@ export function demoScenario(options: ScenarioOptions = {}): ScenarioDay[] {
         inputs: [raw],
         outputs: [masked],
         controls: ["A.8.11"],
-        details: { masked: found, fields: ["customer_email", "customer_phone"], method: "hmac-sha256" },
+        details: {
+          masked: found,
+          fields: ["customer_email", "customer_phone"],
+          method: "hmac-sha256",
+        },
       });
       clean.push(masked);
     }
@@ -140,7 +145,11 @@ export function demoScenario(options: ScenarioOptions = {}): ScenarioDay[] {
         asset: run,
         inputs: [features],
         outputs: [model],
-        details: { epochs: int(3, 12), loss: Math.round(rnd() * 1000) / 10_000, accuracy: 0.8 + Math.round(rnd() * 1500) / 10_000 },
+        details: {
+          epochs: int(3, 12),
+          loss: Math.round(rnd() * 1000) / 10_000,
+          accuracy: 0.8 + Math.round(rnd() * 1500) / 10_000,
+        },
       });
       ev({
         actor: { id: "svc-model-registry", kind: "service" },
@@ -162,7 +171,10 @@ export function demoScenario(options: ScenarioOptions = {}): ScenarioDay[] {
         outcome: "success",
         asset: pick(clean),
         controls: ["A.8.3"],
-        details: { rows: int(100, 50_000), purpose: pick(["dashboard", "error-analysis", "labeling-qa"]) },
+        details: {
+          rows: int(100, 50_000),
+          purpose: pick(["dashboard", "error-analysis", "labeling-qa"]),
+        },
       });
     }
     if (rnd() < 0.6) {
@@ -172,7 +184,10 @@ export function demoScenario(options: ScenarioOptions = {}): ScenarioDay[] {
         outcome: "denied",
         asset: `dataset:raw/${pick(SOURCES)}/${date}`,
         controls: ["A.8.3", "A.5.15"],
-        details: { reason: "role contractor may not read raw datasets", ip: `203.0.113.${int(1, 254)}` },
+        details: {
+          reason: "role contractor may not read raw datasets",
+          ip: `203.0.113.${int(1, 254)}`,
+        },
       });
     }
 
@@ -198,7 +213,12 @@ export function demoScenario(options: ScenarioOptions = {}): ScenarioDay[] {
         outcome: "success",
         asset: `dataset:raw/support-tickets/${new Date(start).toISOString().slice(0, 10)}`,
         controls: ["A.8.10", "A.5.34"],
-        details: { request: "DSR-2026-0117", subject: `subject:${hex(16)}`, method: "crypto-shred", rowsAffected: int(1, 40) },
+        details: {
+          request: "DSR-2026-0117",
+          subject: `subject:${hex(16)}`,
+          method: "crypto-shred",
+          rowsAffected: int(1, 40),
+        },
       });
     }
     out.push({ day, events });

@@ -9,10 +9,10 @@ import { dirname, join } from "node:path";
 import { LogsealError } from "../errors.js";
 import {
   bundlesForSize,
+  encodeEntryBundle,
   entriesPath,
   HASH_SIZE,
   parseEntryBundle,
-  encodeEntryBundle,
   TILE_WIDTH,
   tilePath,
   tilesForSize,
@@ -58,9 +58,13 @@ export async function exportTiles(
     const stored = await reader.readTile(t.level, t.index);
     const want = t.width * HASH_SIZE;
     if (stored.length < want) {
-      throw new LogsealError("E_STORE_CORRUPT", `hash tile ${t.level}/${t.index} is shorter than size ${size} needs`, {
-        details: { level: t.level, index: t.index },
-      });
+      throw new LogsealError(
+        "E_STORE_CORRUPT",
+        `hash tile ${t.level}/${t.index} is shorter than size ${size} needs`,
+        {
+          details: { level: t.level, index: t.index },
+        },
+      );
     }
     await put(tilePath(t.level, t.index, t.width), stored.subarray(0, want));
   }
@@ -73,7 +77,10 @@ export async function exportTiles(
         details: { bundle: b.index },
       });
     }
-    const data = b.width === entries.length ? (stored as Uint8Array) : encodeEntryBundle(entries.slice(0, b.width));
+    const data =
+      b.width === entries.length
+        ? (stored as Uint8Array)
+        : encodeEntryBundle(entries.slice(0, b.width));
     await put(entriesPath(b.index, b.width), data);
   }
   // The checkpoint last: a client that sees it finds every tile it names.

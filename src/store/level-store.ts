@@ -11,6 +11,7 @@ import { Level } from "level";
 import { fromUtf8, utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import {
+  bundleKey,
   CHECKPOINT_RANGE,
   checkpointKey,
   DB_DIR,
@@ -23,7 +24,6 @@ import {
   parseCheckpointKey,
   SIGNER_FILE,
   STORE_FORMAT,
-  bundleKey,
   tileKey,
 } from "./layout.js";
 import type { LogReader, StoredCheckpoint } from "./reader.js";
@@ -109,7 +109,8 @@ export class LevelStore implements LogReader {
       const origin = await getText(db, META_ORIGIN);
       const vkey = await getText(db, META_VKEY);
       const sizeText = await getText(db, META_SIZE);
-      const size = sizeText !== undefined && /^(0|[1-9]\d{0,15})$/.test(sizeText) ? Number(sizeText) : NaN;
+      const size =
+        sizeText !== undefined && /^(0|[1-9]\d{0,15})$/.test(sizeText) ? Number(sizeText) : NaN;
       if (origin === undefined || vkey === undefined || !Number.isSafeInteger(size)) {
         throw new LogsealError("E_STORE_CORRUPT", `the metadata of ${dir} is missing or damaged`, {
           location: { file: dir },
@@ -156,7 +157,11 @@ export class LevelStore implements LogReader {
   }
 
   async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
-    for await (const [key, value] of this.#db.iterator({ ...CHECKPOINT_RANGE, reverse: true, limit: 1 })) {
+    for await (const [key, value] of this.#db.iterator({
+      ...CHECKPOINT_RANGE,
+      reverse: true,
+      limit: 1,
+    })) {
       return this.#checkpoint(key, value);
     }
     return undefined;
@@ -174,7 +179,10 @@ export class LevelStore implements LogReader {
     if (v === undefined) return undefined;
     const n = Number(fromUtf8(v));
     if (!Number.isSafeInteger(n) || n < 0) {
-      throw new LogsealError("E_STORE_CORRUPT", `the id index entry for ${JSON.stringify(id)} is damaged`);
+      throw new LogsealError(
+        "E_STORE_CORRUPT",
+        `the id index entry for ${JSON.stringify(id)} is damaged`,
+      );
     }
     return n;
   }
@@ -185,7 +193,8 @@ export class LevelStore implements LogReader {
    */
   async write(puts: Put[], newSize?: number): Promise<void> {
     const ops = puts.map((p) => ({ type: "put" as const, key: p.key, value: p.value }));
-    if (newSize !== undefined) ops.push({ type: "put", key: META_SIZE, value: utf8(String(newSize)) });
+    if (newSize !== undefined)
+      ops.push({ type: "put", key: META_SIZE, value: utf8(String(newSize)) });
     try {
       await this.#db.batch(ops);
     } catch (e) {
@@ -256,7 +265,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 function ioError(message: string, file: string, cause: unknown): LogsealError {
-  const reason = (cause as { cause?: Error; message?: string }).cause?.message ?? (cause as Error)?.message;
+  const reason =
+    (cause as { cause?: Error; message?: string }).cause?.message ?? (cause as Error)?.message;
   return new LogsealError("E_IO", reason ? `${message}: ${reason}` : message, {
     location: { file },
     cause,

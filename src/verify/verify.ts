@@ -120,7 +120,9 @@ export async function verifyLog(reader: LogReader, options: VerifyOptions): Prom
     checkpoints.push(result);
     try {
       result.unknownSigners = parseNote(stored.note)
-        .signatures.filter((s) => !options.keys.some((k) => k.name === s.name && k.keyId === s.keyId))
+        .signatures.filter(
+          (s) => !options.keys.some((k) => k.name === s.name && k.keyId === s.keyId),
+        )
         .map((s) => s.name);
     } catch {
       // openCheckpoint below reports the malformed note.
@@ -133,7 +135,9 @@ export async function verifyLog(reader: LogReader, options: VerifyOptions): Prom
         kind: "checkpoint",
         size: stored.size,
         message: `checkpoint of size ${stored.size}: ${isLogsealError(e) ? e.message : String(e)}`,
-        ...(isLogsealError(e) && typeof e.details?.name === "string" ? { signer: e.details.name } : {}),
+        ...(isLogsealError(e) && typeof e.details?.name === "string"
+          ? { signer: e.details.name }
+          : {}),
       });
       continue;
     }
@@ -189,10 +193,14 @@ export async function verifyLog(reader: LogReader, options: VerifyOptions): Prom
     const stored = await reader.readTile(level, index);
     if (bytesEqual(stored, rebuilt)) return;
     let h = 0;
-    while (h * HASH_SIZE < rebuilt.length && bytesEqual(
-      stored.subarray(h * HASH_SIZE, (h + 1) * HASH_SIZE),
-      rebuilt.subarray(h * HASH_SIZE, (h + 1) * HASH_SIZE),
-    )) h++;
+    while (
+      h * HASH_SIZE < rebuilt.length &&
+      bytesEqual(
+        stored.subarray(h * HASH_SIZE, (h + 1) * HASH_SIZE),
+        rebuilt.subarray(h * HASH_SIZE, (h + 1) * HASH_SIZE),
+      )
+    )
+      h++;
     const expected = rebuilt.subarray(h * HASH_SIZE, (h + 1) * HASH_SIZE);
     const actual = stored.subarray(h * HASH_SIZE, (h + 1) * HASH_SIZE);
     const entry = level === 0 ? index * TILE_WIDTH + h : undefined;
@@ -235,7 +243,11 @@ export async function verifyLog(reader: LogReader, options: VerifyOptions): Prom
       try {
         decodeLeaf(leaf);
       } catch (e) {
-        fail({ kind: "entry", index, message: `entry ${index}: ${isLogsealError(e) ? e.message : String(e)}` });
+        fail({
+          kind: "entry",
+          index,
+          message: `entry ${index}: ${isLogsealError(e) ? e.message : String(e)}`,
+        });
       }
       const h = leafHash(leaf);
       hashes.push(h);
@@ -261,7 +273,11 @@ export async function verifyLog(reader: LogReader, options: VerifyOptions): Prom
   }
   for (const c of pending.slice(next)) {
     if (c.size <= size) {
-      fail({ kind: "checkpoint", size: c.size, message: `checkpoint of size ${c.size} was not reached: entries are missing` });
+      fail({
+        kind: "checkpoint",
+        size: c.size,
+        message: `checkpoint of size ${c.size} was not reached: entries are missing`,
+      });
     }
   }
   progress({ phase: "done", done: size, total: size, rate: 0 });
@@ -307,7 +323,8 @@ class CompactRange {
   root(): Uint8Array {
     if (this.#hashes.length === 0) return EMPTY_ROOT;
     let r = this.#hashes[this.#hashes.length - 1] as Uint8Array;
-    for (let i = this.#hashes.length - 2; i >= 0; i--) r = nodeHash(this.#hashes[i] as Uint8Array, r);
+    for (let i = this.#hashes.length - 2; i >= 0; i--)
+      r = nodeHash(this.#hashes[i] as Uint8Array, r);
     return r;
   }
 }

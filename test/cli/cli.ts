@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const MAIN = join(ROOT, "dist", "cli", "main.js");
 
-if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first (npm test does)`);
+if (!existsSync(MAIN))
+  throw new Error(`${MAIN} is missing: run 'npm run build' first (npm test does)`);
 
 export interface Result {
   code: number;
@@ -18,7 +19,10 @@ export interface Result {
 }
 
 /** Runs `logseal ...args` with `input` on stdin (or an empty, closed stdin). */
-export function logseal(args: string[], options: { input?: string | Uint8Array; cwd?: string; env?: Record<string, string> } = {}): Promise<Result> {
+export function logseal(
+  args: string[],
+  options: { input?: string | Uint8Array; cwd?: string; env?: Record<string, string> } = {},
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: options.cwd ?? ROOT,

@@ -31,10 +31,21 @@ const b64 = (s: string) => fromBase64(s) as Uint8Array;
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   store = join(dir, "store");
-  vkey = json<{ vkey: string }>(await logseal(["init", "--store", store, "--origin", ORIGIN, "--json"])).vkey;
-  const events = Array.from({ length: N }, (_, i) => event(i, { id: `e-${i}`, details: { n: i, note: "ß∂ƒ😀" } }));
-  for (const [from, to] of [[0, 100], [100, 300], [300, 600], [600, N]] as const) {
-    const r = await logseal(["append", "--store", store, "--checkpoint"], { input: jsonl(events.slice(from, to)) });
+  vkey = json<{ vkey: string }>(
+    await logseal(["init", "--store", store, "--origin", ORIGIN, "--json"]),
+  ).vkey;
+  const events = Array.from({ length: N }, (_, i) =>
+    event(i, { id: `e-${i}`, details: { n: i, note: "ß∂ƒ😀" } }),
+  );
+  for (const [from, to] of [
+    [0, 100],
+    [100, 300],
+    [300, 600],
+    [600, N],
+  ] as const) {
+    const r = await logseal(["append", "--store", store, "--checkpoint"], {
+      input: jsonl(events.slice(from, to)),
+    });
     expect(r.code, r.stderr).toBe(0);
   }
 });
@@ -44,12 +55,24 @@ describe("logseal show", () => {
   it("prints the event and its exact leaf", async () => {
     const r = await logseal(["show", "257", "--store", store, "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const out = json<{ index: number; leafHash: string; leaf: string; event: Record<string, unknown> }>(r);
+    const out = json<{
+      index: number;
+      leafHash: string;
+      leaf: string;
+      event: Record<string, unknown>;
+    }>(r);
     expect(out.index).toBe(257);
-    expect(out.event).toMatchObject({ v: 1, id: "e-257", ...event(257, { details: { n: 257, note: "ß∂ƒ😀" } }) });
+    expect(out.event).toMatchObject({
+      v: 1,
+      id: "e-257",
+      ...event(257, { details: { n: 257, note: "ß∂ƒ😀" } }),
+    });
     expect(typeof out.event.at).toBe("number");
     const leaf = b64(out.leaf);
-    const expected = createHash("sha256").update(Buffer.from([0])).update(leaf).digest("base64");
+    const expected = createHash("sha256")
+      .update(Buffer.from([0]))
+      .update(leaf)
+      .digest("base64");
     expect(out.leafHash).toBe(expected);
 
     const human = await logseal(["show", "257", "--store", store]);
@@ -58,10 +81,13 @@ describe("logseal show", () => {
     expect(human.stdout).toContain('"id": "e-257"');
   });
 
-  it.each([["700"], ["-1"], ["01"], ["abc"], ["1e3"]])("rejects index %s with exit 2", async (arg) => {
-    const r = await logseal(["show", arg, "--store", store]);
-    expect(r.code).toBe(2);
-  });
+  it.each([["700"], ["-1"], ["01"], ["abc"], ["1e3"]])(
+    "rejects index %s with exit 2",
+    async (arg) => {
+      const r = await logseal(["show", arg, "--store", store]);
+      expect(r.code).toBe(2);
+    },
+  );
 });
 
 describe("logseal prove", () => {
@@ -69,22 +95,41 @@ describe("logseal prove", () => {
     for (const args of [[], ["--size", "300"]]) {
       const r = await logseal(["prove", "inclusion", "123", "--store", store, ...args, "--json"]);
       expect(r.code, r.stderr).toBe(0);
-      const p = json<{ index: number; size: number; leafHash: string; proof: string[]; checkpoint: string }>(r);
+      const p = json<{
+        index: number;
+        size: number;
+        leafHash: string;
+        proof: string[];
+        checkpoint: string;
+      }>(r);
       expect(Object.keys(p)).toEqual(["index", "size", "leafHash", "proof", "checkpoint"]);
       expect(p.size).toBe(args.length === 0 ? N : 300);
       const cp = openCheckpoint(p.checkpoint, [parseVkey(vkey)], ORIGIN).checkpoint;
       expect(cp.size).toBe(p.size);
-      expect(checkInclusion(p.index, p.size, b64(p.leafHash), p.proof.map(b64), cp.root)).toBe(true);
-      expect(checkInclusion(p.index + 1, p.size, b64(p.leafHash), p.proof.map(b64), cp.root)).toBe(false);
+      expect(checkInclusion(p.index, p.size, b64(p.leafHash), p.proof.map(b64), cp.root)).toBe(
+        true,
+      );
+      expect(checkInclusion(p.index + 1, p.size, b64(p.leafHash), p.proof.map(b64), cp.root)).toBe(
+        false,
+      );
     }
   });
 
   it("proves consistency between checkpoints", async () => {
     const r = await logseal(["prove", "consistency", "100", "600", "--store", store, "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const p = json<{ from: number; to: number; fromRoot: string; toRoot: string; proof: string[]; checkpoint: string }>(r);
+    const p = json<{
+      from: number;
+      to: number;
+      fromRoot: string;
+      toRoot: string;
+      proof: string[];
+      checkpoint: string;
+    }>(r);
     expect(Object.keys(p)).toEqual(["from", "to", "fromRoot", "toRoot", "proof", "checkpoint"]);
-    const old = json<{ root: string; size: number }[]>(await logseal(["checkpoint", "--list", "--store", store, "--json"]));
+    const old = json<{ root: string; size: number }[]>(
+      await logseal(["checkpoint", "--list", "--store", store, "--json"]),
+    );
     expect(old.find((c) => c.size === 100)?.root).toBe(p.fromRoot);
     const cp = openCheckpoint(p.checkpoint, [parseVkey(vkey)], ORIGIN).checkpoint;
     expect(toBase64(cp.root)).toBe(p.toRoot);
@@ -127,12 +172,20 @@ describe("logseal export", () => {
 
     // An independent recomputation from the exported entries only.
     const leaves: Uint8Array[] = [];
-    for (const [n, width] of [[0, 256], [1, 256], [2, 188]] as const) {
+    for (const [n, width] of [
+      [0, 256],
+      [1, 256],
+      [2, 188],
+    ] as const) {
       const bundle = await readFile(join(out, entriesPath(n, width === 256 ? undefined : width)));
       leaves.push(...(parseEntryBundle(new Uint8Array(bundle), width) ?? []));
     }
     expect(leaves).toHaveLength(N);
-    const cp = openCheckpoint(await readFile(join(out, "checkpoint"), "utf8"), [parseVkey(vkey)], ORIGIN).checkpoint;
+    const cp = openCheckpoint(
+      await readFile(join(out, "checkpoint"), "utf8"),
+      [parseVkey(vkey)],
+      ORIGIN,
+    ).checkpoint;
     expect(toBase64(treeHash(leaves.map(leafHash)))).toBe(toBase64(cp.root));
     const tile0 = new Uint8Array(await readFile(join(out, "tile/0/001")));
     expect(toBase64(tile0.subarray(0, 32))).toBe(toBase64(leafHash(leaves[256] as Uint8Array)));
@@ -143,7 +196,12 @@ describe("logseal verify", () => {
   it("passes an intact store with the pinned key (exit 0) and reports in JSON", async () => {
     const r = await logseal(["verify", "--store", store, "--key", vkey, "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const rep = json<{ ok: boolean; size: number; checkpoints: { ok: boolean }[]; failures: unknown[] }>(r);
+    const rep = json<{
+      ok: boolean;
+      size: number;
+      checkpoints: { ok: boolean }[];
+      failures: unknown[];
+    }>(r);
     expect(rep).toMatchObject({ ok: true, size: N, failures: [] });
     expect(rep.checkpoints).toHaveLength(4);
     expect(rep.checkpoints.every((c) => c.ok)).toBe(true);
@@ -166,7 +224,9 @@ describe("logseal verify", () => {
 
   it("fails (exit 1) with another log's key", async () => {
     const other = join(dir, "other");
-    const otherKey = json<{ vkey: string }>(await logseal(["init", "--store", other, "--origin", ORIGIN, "--json"])).vkey;
+    const otherKey = json<{ vkey: string }>(
+      await logseal(["init", "--store", other, "--origin", ORIGIN, "--json"]),
+    ).vkey;
     const r = await logseal(["verify", "--store", store, "--key", otherKey, "--json"]);
     expect(r.code).toBe(1);
     expect(JSON.stringify(json(r))).toContain("pinned");
@@ -194,7 +254,11 @@ describe("tampering", () => {
     return to;
   }
 
-  async function rewrite(storeDir: string, key: string, change: (v: Uint8Array) => Uint8Array): Promise<void> {
+  async function rewrite(
+    storeDir: string,
+    key: string,
+    change: (v: Uint8Array) => Uint8Array,
+  ): Promise<void> {
     const db = new Level<string, Uint8Array>(join(storeDir, "db"), { valueEncoding: "view" });
     await db.open();
     const v = (await db.get(key)) as Uint8Array;
@@ -213,7 +277,10 @@ describe("tampering", () => {
     });
     const r = await logseal(["verify", "--store", s, "--key", vkey, "--json"]);
     expect(r.code).toBe(1);
-    const rep = json<{ ok: boolean; failures: Array<{ kind: string; entry?: number; index?: number }> }>(r);
+    const rep = json<{
+      ok: boolean;
+      failures: Array<{ kind: string; entry?: number; index?: number }>;
+    }>(r);
     expect(rep.ok).toBe(false);
     expect(rep.failures.some((f) => f.kind === "tile" && f.entry === 37)).toBe(true);
     const human = await logseal(["verify", "--store", s, "--key", vkey]);
@@ -240,7 +307,10 @@ describe("tampering", () => {
     const r = await logseal(["verify", "--store", s, "--key", vkey, "--json"]);
     expect(r.code).toBe(1);
     const rep = json<{ failures: Array<{ kind: string; size?: number }> }>(r);
-    expect(rep.failures.filter((f) => f.kind === "checkpoint").map((f) => f.size)).toEqual([600, N]);
+    expect(rep.failures.filter((f) => f.kind === "checkpoint").map((f) => f.size)).toEqual([
+      600,
+      N,
+    ]);
     expect(rep.failures.filter((f) => f.kind !== "checkpoint")).toEqual([]);
   });
 
@@ -263,7 +333,9 @@ describe("tampering", () => {
     await rewrite(s, "b/0000000000000001", (v) => v.subarray(0, v.length - 3));
     const r = await logseal(["verify", "--store", s, "--key", vkey, "--json"]);
     expect(r.code).toBe(1);
-    expect(json<{ failures: Array<{ kind: string; bundle?: number }> }>(r).failures[0]).toMatchObject({ kind: "bundle", bundle: 1 });
+    expect(
+      json<{ failures: Array<{ kind: string; bundle?: number }> }>(r).failures[0],
+    ).toMatchObject({ kind: "bundle", bundle: 1 });
   });
 });
 

@@ -70,14 +70,18 @@ describe("logseal append", () => {
     const a = await logseal(["append", "--store", store, file, "--json"]);
     expect(a.code, a.stderr).toBe(0);
     expect(json(a)).toMatchObject({ size: 3, appended: 3, duplicates: 0 });
-    expect(json<{ entries: { index: number }[] }>(a).entries.map((e) => e.index)).toEqual([0, 1, 2]);
+    expect(json<{ entries: { index: number }[] }>(a).entries.map((e) => e.index)).toEqual([
+      0, 1, 2,
+    ]);
 
     await writeFile(join(dir, "arr.json"), JSON.stringify([event(3), event(4)], null, 2));
     const b = await logseal(["append", "--store", store, join(dir, "arr.json")]);
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toContain("appended 2 events (index 3..4)");
 
-    const c = await logseal(["append", "--store", store, "-", "--json"], { input: JSON.stringify(event(5)) });
+    const c = await logseal(["append", "--store", store, "-", "--json"], {
+      input: JSON.stringify(event(5)),
+    });
     expect(c.code, c.stderr).toBe(0);
     expect(json(c)).toMatchObject({ size: 6, appended: 1 });
   });
@@ -89,7 +93,11 @@ describe("logseal append", () => {
     });
     expect(first.code, first.stderr).toBe(0);
     const again = await logseal(["append", "--store", store, "--json"], {
-      input: jsonl([event(2, { id: "run-2" }), event(3, { id: "run-3" }), event(4, { id: "run-3" })]),
+      input: jsonl([
+        event(2, { id: "run-2" }),
+        event(3, { id: "run-3" }),
+        event(4, { id: "run-3" }),
+      ]),
     });
     expect(again.code, again.stderr).toBe(0);
     expect(json(again)).toMatchObject({
@@ -116,7 +124,10 @@ describe("logseal append", () => {
     expect(r.stderr).toContain("E_EVENT_INVALID");
     expect(r.stderr).toContain(`${file}:3`);
     expect(r.stderr).toContain("actor.id");
-    expect(json(r)).toMatchObject({ ok: false, error: { code: "E_EVENT_INVALID", file, line: 3, field: "actor.id" } });
+    expect(json(r)).toMatchObject({
+      ok: false,
+      error: { code: "E_EVENT_INVALID", file, line: 3, field: "actor.id" },
+    });
 
     // Nothing changed: same size, and signing again gives the very same note.
     const after = await logseal(["checkpoint", "--store", store]);
@@ -133,7 +144,12 @@ describe("logseal append", () => {
     ["wrong type", JSON.stringify({ ...event(0), ts: "yesterday" }), "E_EVENT_INVALID", "ts"],
     ["unknown field", JSON.stringify({ ...event(0), colour: "red" }), "E_EVENT_INVALID", "colour"],
     ["at set by producer", JSON.stringify({ ...event(0), at: 5 }), "E_EVENT_INVALID", "at"],
-    ["bad outcome", JSON.stringify({ ...event(0), outcome: "maybe" }), "E_EVENT_INVALID", "outcome"],
+    [
+      "bad outcome",
+      JSON.stringify({ ...event(0), outcome: "maybe" }),
+      "E_EVENT_INVALID",
+      "outcome",
+    ],
     [
       "oversized event",
       JSON.stringify({ ...event(0), details: { blob: "x".repeat(70_000) } }),
@@ -159,7 +175,9 @@ describe("logseal append", () => {
   });
 
   it("fails with exit 3 on a missing store", async () => {
-    const r = await logseal(["append", "--store", join(dir, "nope")], { input: JSON.stringify(event(0)) });
+    const r = await logseal(["append", "--store", join(dir, "nope")], {
+      input: JSON.stringify(event(0)),
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("E_STORE_MISSING");
     expect(r.stderr).toContain("logseal init");
@@ -175,7 +193,9 @@ describe("logseal checkpoint", () => {
     const opened = openCheckpoint(r.stdout, [parseVkey(vkey)], ORIGIN);
     expect(opened.checkpoint.size).toBe(3);
     expect(r.stdout.startsWith(`${ORIGIN}\n3\n`)).toBe(true);
-    expect(r.stdout).toMatch(new RegExp(`\n\n— ${ORIGIN.replaceAll(".", "\\.")} [A-Za-z0-9+/]+=*\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(`\n\n— ${ORIGIN.replaceAll(".", "\\.")} [A-Za-z0-9+/]+=*\n$`),
+    );
 
     await logseal(["append", "--store", store], { input: jsonl([event(3)]) });
     await logseal(["checkpoint", "--store", store]);
