@@ -13,7 +13,6 @@ export const EXIT_DENIED = 4;
 
 export function exitCodeFor(code: ErrorCode): number {
   switch (code) {
-    case "E_VERIFY_FAILED":
     case "E_NOTE_BAD_SIGNATURE":
       return EXIT_INTEGRITY;
     case "E_STORE_MISSING":

@@ -26,7 +26,6 @@ export type ErrorCode =
   | "E_NOTE_UNVERIFIED"
   | "E_NOTE_BAD_SIGNATURE"
   | "E_CHECKPOINT_INVALID"
-  | "E_PROOF_INVALID"
   | "E_INDEX_RANGE"
   | "E_NO_CHECKPOINT"
   | "E_STORE_MISSING"
@@ -34,8 +33,7 @@ export type ErrorCode =
   | "E_STORE_LOCKED"
   | "E_STORE_CORRUPT"
   | "E_STORE_VERSION"
-  | "E_IO"
-  | "E_VERIFY_FAILED";
+  | "E_IO";
 
 export class LogsealError extends Error {
   override readonly name: string = "LogsealError";

@@ -74,7 +74,7 @@ export function register(program: Command): void {
 }
 
 function render(r: VerifyReport, keys: Verifier[], pinned: boolean): void {
-  print(`log ${r.origin}: ${plural(r.size, "entry", "entries")}, tree head ${r.root}`);
+  print(`log ${r.origin}: ${plural(r.size, "entry", "entries")}, rebuilt tree head ${r.root}`);
   if (!pinned) {
     print(
       out.red(

@@ -249,19 +249,23 @@ export async function verifyLog(reader: LogReader, options: VerifyOptions): Prom
           message: `entry ${index}: ${isLogsealError(e) ? e.message : String(e)}`,
         });
       }
-      const h = leafHash(leaf);
-      hashes.push(h);
-      range.push(h);
-      if (pending[next]?.size === index + 1) checkRoot(index + 1, range.root());
+      hashes.push(leafHash(leaf));
     }
+    // Tiles before roots, so that a changed entry is reported before the checkpoints it breaks.
     const changed = await appendToTiles(n * TILE_WIDTH, hashes, read);
     for (const t of changed.values()) {
-      if (t.bytes.length === TILE_WIDTH * HASH_SIZE) {
+      // Full tiles never change again, and a partial level-0 tile belongs to the last bundle.
+      if (t.bytes.length === TILE_WIDTH * HASH_SIZE || t.level === 0) {
         working.delete(`${t.level}/${t.index}`);
         await compareTile(t.level, t.index, t.bytes);
       } else {
         working.set(`${t.level}/${t.index}`, t.bytes);
       }
+    }
+    for (const [j, h] of hashes.entries()) {
+      range.push(h);
+      const reached = n * TILE_WIDTH + j + 1;
+      if (pending[next]?.size === reached) checkRoot(reached, range.root());
     }
     const done = n * TILE_WIDTH + count;
     const seconds = (performance.now() - started) / 1000;
