@@ -141,10 +141,15 @@ export class Log {
     const leaves: Uint8Array[] = [];
     const newIds = new Map<string, number>();
     const start = this.size;
+    const ids = [...new Set(inputs.flatMap((e) => (e.id === undefined ? [] : [e.id])))];
+    const known = new Map<string, number>();
+    for (const [i, index] of (await this.store.lookupIds(ids)).entries()) {
+      if (index !== undefined) known.set(ids[i] as string, index);
+    }
     for (const [i, input] of inputs.entries()) {
       const id = input.id;
       if (id !== undefined) {
-        const existing = newIds.get(id) ?? (await this.store.lookupId(id));
+        const existing = newIds.get(id) ?? known.get(id);
         if (existing !== undefined) {
           results.push({ index: existing, duplicate: true, id });
           continue;

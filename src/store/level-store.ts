@@ -175,16 +175,29 @@ export class LevelStore implements LogReader {
 
   /** The entry index of the event with producer id `id`, if it is in the log. */
   async lookupId(id: string): Promise<number | undefined> {
-    const v = await this.#get(idKey(id));
-    if (v === undefined) return undefined;
-    const n = Number(fromUtf8(v));
-    if (!Number.isSafeInteger(n) || n < 0) {
-      throw new LogsealError(
-        "E_STORE_CORRUPT",
-        `the id index entry for ${JSON.stringify(id)} is damaged`,
-      );
+    return (await this.lookupIds([id]))[0];
+  }
+
+  /** The entry indexes of events with these producer ids (one LevelDB `getMany`). */
+  async lookupIds(ids: readonly string[]): Promise<Array<number | undefined>> {
+    if (ids.length === 0) return [];
+    let values: Array<Uint8Array | undefined>;
+    try {
+      values = await this.#db.getMany(ids.map(idKey));
+    } catch (e) {
+      throw ioError(`cannot read the id index of the store in ${this.dir}`, this.dir, e);
     }
-    return n;
+    return values.map((v, i) => {
+      if (v === undefined) return undefined;
+      const n = Number(fromUtf8(v));
+      if (!Number.isSafeInteger(n) || n < 0) {
+        throw new LogsealError(
+          "E_STORE_CORRUPT",
+          `the id index entry for ${JSON.stringify(ids[i])} is damaged`,
+        );
+      }
+      return n;
+    });
   }
 
   /**

@@ -110,9 +110,9 @@ describe.runIf(goVersion !== undefined)(
     const inclusion: Record<string, unknown>[] = [];
     const consistency: Record<string, unknown>[] = [];
 
-    const checkWithGo = async (tilesDir: string) => {
+    const checkWithGo = async (tilesDir: string, changes: Record<string, unknown> = {}) => {
       const request = { vkey, origin: ORIGIN, tilesDir, checkpoints, inclusion, consistency };
-      const r = await run(bin, [], JSON.stringify(request), env);
+      const r = await run(bin, [], JSON.stringify({ ...request, ...changes }), env);
       expect(r.stderr).toBe("");
       return { code: r.code, report: json<Report>(r) };
     };
@@ -171,7 +171,10 @@ describe.runIf(goVersion !== undefined)(
         consistency.push(await prove(["consistency", String(from), String(to)]));
 
       const b = await build;
-      expect(b.code, `go build failed (${goVersion}):\n${b.stderr}`).toBe(0);
+      expect(
+        b.code,
+        `go build failed (${goVersion}); x/mod must be in ${X_MOD_GOPATH} (${INSTALL}):\n${b.stderr}`,
+      ).toBe(0);
     }, 60_000);
     afterAll(() => cleanup?.());
 
@@ -222,6 +225,33 @@ describe.runIf(goVersion !== undefined)(
       expect(failed).not.toContain(
         "exported tiles: tlog.TileHashReader authenticates them against the checkpoint",
       );
+    });
+
+    it("reports a failure for an altered checkpoint, proof or key", async () => {
+      const first = inclusion[0] as { proof: string[] };
+      const [h0, h1] = first.proof;
+      const { code, report } = await checkWithGo(tiles, {
+        checkpoints: checkpoints.map((n, i) => (i === 0 ? n.replace("\n100\n", "\n101\n") : n)),
+        inclusion: [{ ...first, proof: [h1, h0, ...first.proof.slice(2)] }],
+        consistency: [],
+      });
+      expect(code).toBe(1);
+      const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+      expect(failed).toEqual([
+        expect.stringMatching(/^checkpoints\[0\]: note\.Open .*invalid signature/),
+        expect.stringMatching(/^inclusion 0 in 601: tlog\.CheckRecord: invalid transparency proof/),
+        expect.stringMatching(/^inclusion 0 in 601: proof = tlog\.ProveRecord .*: hash 0 is/),
+      ]);
+
+      // Another key of the same name: every note fails to open.
+      const other = json<{ vkey: string }>(
+        await logseal(["init", "--store", join(dir, "other"), "--origin", ORIGIN, "--json"]),
+      ).vkey;
+      const wrongKey = await checkWithGo(tiles, { vkey: other });
+      expect(wrongKey.code).toBe(1);
+      expect(wrongKey.report.checks).toEqual([
+        expect.objectContaining({ ok: false, detail: expect.stringMatching(/^note\.Open: /) }),
+      ]);
     });
   },
 );

@@ -273,16 +273,17 @@ func (c *checker) checkTiles(n int64) {
 
 // checkCheckpoint opens one signed checkpoint and compares its root with tlog.TreeHash of
 // the exported entries.
-func (c *checker) checkCheckpoint(name, msg string) {
-	c.record(name+": note.Open with the vkey, body parses", func() error {
-		_, err := c.openCheckpoint(msg)
-		return err
-	}())
+func (c *checker) checkCheckpoint(source, msg string) {
+	tree, err := c.openCheckpoint(msg)
+	name := source
+	if err == nil {
+		name = fmt.Sprintf("%s (size %d)", source, tree.N)
+	}
+	c.record(name+": note.Open with the vkey, body parses", err)
+	if err != nil {
+		return
+	}
 	c.record(name+": root = tlog.TreeHash of the entries", func() error {
-		tree, err := c.openCheckpoint(msg)
-		if err != nil {
-			return err
-		}
 		if tree.N > int64(len(c.records)) {
 			return fmt.Errorf("size %d, but %d entries were exported", tree.N, len(c.records))
 		}
@@ -445,7 +446,7 @@ func run(req request) result {
 	c.checkTiles(tree.N)
 
 	seen := map[string]bool{string(msg): true}
-	c.checkCheckpoint(fmt.Sprintf("exported checkpoint (size %d)", tree.N), string(msg))
+	c.checkCheckpoint("exported checkpoint", string(msg))
 	for i, m := range req.Checkpoints {
 		if !seen[m] {
 			seen[m] = true
