@@ -73,12 +73,13 @@ export function checkOrigin(origin: string): void {
 }
 
 /**
- * Creates a new log in `dir` with a fresh Ed25519 signer named `origin`.
- * @throws LogsealError E_USAGE (bad origin), E_STORE_EXISTS, E_IO
+ * Creates a new log in `dir` with a fresh Ed25519 signer named `origin`, or with the signer
+ * `skey` when given (its key name must be the origin).
+ * @throws LogsealError E_USAGE (bad origin), E_KEY_INVALID, E_STORE_EXISTS, E_IO
  */
-export async function init(dir: string, options: { origin: string }): Promise<Log> {
+export async function init(dir: string, options: { origin: string; skey?: string }): Promise<Log> {
   checkOrigin(options.origin);
-  const { skey, vkey } = generateSigner(options.origin);
+  const { skey, vkey } = options.skey === undefined ? generateSigner(options.origin) : importSigner(options.skey, options.origin);
   const store = await LevelStore.create(dir, { origin: options.origin, skey, vkey });
   return new Log(store);
 }
@@ -363,6 +364,17 @@ export class Log {
     this.#queue = run.catch(() => {});
     return run;
   }
+}
+
+function importSigner(skey: string, origin: string): { skey: string; vkey: string } {
+  const signer = parseSkey(skey);
+  if (signer.name !== origin) {
+    throw new LogsealError(
+      "E_KEY_INVALID",
+      `the signing key is named ${JSON.stringify(signer.name)}, but the origin is ${JSON.stringify(origin)}: a log signs with a key named after its origin`,
+    );
+  }
+  return { skey, vkey: signer.vkey };
 }
 
 function withLocation(e: unknown, location: Location | undefined): unknown {

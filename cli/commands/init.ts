@@ -1,5 +1,6 @@
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { init } from "../../src/index.js";
+import { init, LogsealError } from "../../src/index.js";
 import { storeDir } from "../args.js";
 import { bold, print, printJson } from "../output.js";
 import { run } from "../run.js";
@@ -10,11 +11,13 @@ export function register(program: Command): void {
     .description("create a store and its Ed25519 signer; print the verifier key")
     .option("--store <dir>", "store directory (default ./.logseal or $LOGSEAL_STORE)")
     .requiredOption("--origin <origin>", "the log's origin, e.g. example.com/logseal/ml-audit")
+    .option("--signer <file>", "use this existing signer key (skey) instead of generating one")
     .option("--json", "print {origin, vkey, store} as JSON")
-    .action((opts: { store?: string; origin: string; json?: boolean }) =>
+    .action((opts: { store?: string; origin: string; signer?: string; json?: boolean }) =>
       run(opts.json === true, async () => {
         const dir = storeDir(opts.store);
-        const log = await init(dir, { origin: opts.origin });
+        const skey = opts.signer === undefined ? undefined : await readSigner(opts.signer);
+        const log = await init(dir, { origin: opts.origin, ...(skey ? { skey } : {}) });
         try {
           if (opts.json) {
             printJson({ origin: log.origin, vkey: log.vkey, store: dir });
@@ -30,4 +33,15 @@ export function register(program: Command): void {
         return undefined;
       }),
     );
+}
+
+async function readSigner(file: string): Promise<string> {
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (e) {
+    throw new LogsealError("E_IO", `cannot read the signer key ${file}: ${(e as Error).message}`, {
+      location: { file },
+      cause: e,
+    });
+  }
 }
