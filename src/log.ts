@@ -265,6 +265,13 @@ export class Log {
    */
   async proveInclusion(index: number, size?: number): Promise<InclusionProof> {
     const cp = await this.#checkpointFor(size);
+    if (Number.isSafeInteger(index) && index >= cp.size && index < this.size) {
+      throw new LogsealError(
+        "E_INDEX_RANGE",
+        `entry ${index} is newer than the checkpoint of size ${cp.size}: sign a new one with 'logseal checkpoint'`,
+        { details: { index, size: cp.size } },
+      );
+    }
     this.#checkIndex(index, cp.size, "index");
     const entry = await this.get(index);
     const proof = await proveInclusionFromTiles(index, cp.size, (l, n) =>
