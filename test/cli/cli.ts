@@ -18,15 +18,16 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs `logseal ...args` with `input` on stdin (or an empty, closed stdin). */
-export function logseal(
+/** Runs a child process to its end, feeding `input` on stdin (or an empty, closed stdin). */
+export function runProcess(
+  cmd: string,
   args: string[],
-  options: { input?: string | Uint8Array; cwd?: string; env?: Record<string, string> } = {},
+  options: { input?: string | Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(cmd, args, {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -36,6 +37,17 @@ export function logseal(
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Runs `logseal ...args` with `input` on stdin (or an empty, closed stdin). */
+export function logseal(
+  args: string[],
+  options: { input?: string | Uint8Array; cwd?: string; env?: Record<string, string> } = {},
+): Promise<Result> {
+  return runProcess(process.execPath, [MAIN, ...args], {
+    ...options,
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
   });
 }
 

@@ -209,18 +209,51 @@ describe("logseal init --signer", () => {
     const { generateSigner } = await import("../../src/index.js");
     const own = generateSigner(ORIGIN);
     await writeFile(join(dir, "signer"), `${own.skey}\n`, { mode: 0o600 });
-    const r = await logseal(["init", "--store", store, "--origin", ORIGIN, "--signer", join(dir, "signer"), "--json"]);
+    const r = await logseal([
+      "init",
+      "--store",
+      store,
+      "--origin",
+      ORIGIN,
+      "--signer",
+      join(dir, "signer"),
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(json<{ vkey: string }>(r).vkey).toBe(own.vkey);
 
     await writeFile(join(dir, "other"), generateSigner("example.com/other").skey);
-    const wrong = await logseal(["init", "--store", join(dir, "s2"), "--origin", ORIGIN, "--signer", join(dir, "other")]);
+    const wrong = await logseal([
+      "init",
+      "--store",
+      join(dir, "s2"),
+      "--origin",
+      ORIGIN,
+      "--signer",
+      join(dir, "other"),
+    ]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("E_KEY_INVALID");
     await writeFile(join(dir, "garbage"), "PRIVATE+KEY+nope");
-    const bad = await logseal(["init", "--store", join(dir, "s3"), "--origin", ORIGIN, "--signer", join(dir, "garbage")]);
+    const bad = await logseal([
+      "init",
+      "--store",
+      join(dir, "s3"),
+      "--origin",
+      ORIGIN,
+      "--signer",
+      join(dir, "garbage"),
+    ]);
     expect(bad.code).toBe(2);
-    const none = await logseal(["init", "--store", join(dir, "s4"), "--origin", ORIGIN, "--signer", join(dir, "missing")]);
+    const none = await logseal([
+      "init",
+      "--store",
+      join(dir, "s4"),
+      "--origin",
+      ORIGIN,
+      "--signer",
+      join(dir, "missing"),
+    ]);
     expect(none.code).toBe(3);
   });
 });

@@ -7,12 +7,12 @@
  * builds in GOPATH mode, offline. Without `go` on PATH the test fails, unless
  * LOGSEAL_SKIP_INTEROP=1 is set, which skips it.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { constants } from "node:fs";
 import { access, cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { event, json, jsonl, logseal, ORIGIN, ROOT, tempDir } from "../cli/cli.js";
+import { event, json, jsonl, logseal, ORIGIN, runProcess, tempDir } from "../cli/cli.js";
 
 const INSTALL = "apt-get install -y golang-go golang-golang-x-mod-dev";
 const X_MOD_GOPATH = "/usr/share/gocode"; // where golang-golang-x-mod-dev puts golang.org/x/mod
@@ -43,24 +43,6 @@ interface Report {
   failed: number;
   entries: number;
   checks: Check[];
-}
-
-function run(
-  cmd: string,
-  args: string[],
-  input: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
 }
 
 /** GOPATH mode against Debian's x/mod sources; nothing may be downloaded. */
@@ -112,7 +94,10 @@ describe.runIf(goVersion !== undefined)(
 
     const checkWithGo = async (tilesDir: string, changes: Record<string, unknown> = {}) => {
       const request = { vkey, origin: ORIGIN, tilesDir, checkpoints, inclusion, consistency };
-      const r = await run(bin, [], JSON.stringify({ ...request, ...changes }), env);
+      const r = await runProcess(bin, [], {
+        input: JSON.stringify({ ...request, ...changes }),
+        env,
+      });
       expect(r.stderr).toBe("");
       return { code: r.code, report: json<Report>(r) };
     };
@@ -122,7 +107,7 @@ describe.runIf(goVersion !== undefined)(
       env = await goEnv(dir);
       bin = join(dir, "interop");
       // Compile once, concurrently with building the log.
-      const build = run("go", ["build", "-o", bin, "./test/interop/go"], "", env);
+      const build = runProcess("go", ["build", "-o", bin, "./test/interop/go"], { env });
 
       const store = join(dir, "store");
       vkey = json<{ vkey: string }>(
