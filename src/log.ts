@@ -79,7 +79,10 @@ export function checkOrigin(origin: string): void {
  */
 export async function init(dir: string, options: { origin: string; skey?: string }): Promise<Log> {
   checkOrigin(options.origin);
-  const { skey, vkey } = options.skey === undefined ? generateSigner(options.origin) : importSigner(options.skey, options.origin);
+  const { skey, vkey } =
+    options.skey === undefined
+      ? generateSigner(options.origin)
+      : importSigner(options.skey, options.origin);
   const store = await LevelStore.create(dir, { origin: options.origin, skey, vkey });
   return new Log(store);
 }
