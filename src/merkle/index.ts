@@ -9,6 +9,7 @@
  */
 
 export { appendToTiles, type TileUpdate } from "./append.js";
+export { bundleLeafHashes, hashBackend, hashPairs, perfectRoot } from "./batch.js";
 export {
   appendToEntryBundle,
   encodeEntryBundle,
