@@ -216,6 +216,35 @@ export class LevelStore implements LogReader {
     if (newSize !== undefined) this.#size = newSize;
   }
 
+  /**
+   * Iterates stored records in key order within a range (for secondary indexes and other
+   * keyspaces layered on the store; see formats/storage.md for the prefixes in use).
+   */
+  async *iterate(range: {
+    gte?: string;
+    gt?: string;
+    lt?: string;
+    lte?: string;
+    reverse?: boolean;
+    limit?: number;
+  }): AsyncIterable<[string, Uint8Array]> {
+    try {
+      for await (const kv of this.#db.iterator(range)) yield kv;
+    } catch (e) {
+      throw ioError(`cannot read the store in ${this.dir}`, this.dir, e);
+    }
+  }
+
+  /** Values of several keys in one read, `undefined` where missing. */
+  async getMany(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    if (keys.length === 0) return [];
+    try {
+      return await this.#db.getMany([...keys]);
+    } catch (e) {
+      throw ioError(`cannot read the store in ${this.dir}`, this.dir, e);
+    }
+  }
+
   async close(): Promise<void> {
     await this.#db.close();
   }
