@@ -4,11 +4,26 @@
  * (native, SHA-NI) can replace the per-call cost of `crypto.hash` without changing callers.
  *
  * Hashes are returned concatenated: hash i is bytes [32·i, 32·i + 32).
+ *
+ * Two backends give the same bytes: "native", the Node-API addon of `native/hash.c` (built at
+ * install time when a compiler is there; SHA-NI when the CPU has it), and "js", one
+ * `node:crypto` call per hash (`batch-js.ts`, the reference). The native one is used when it
+ * loads and passes its self-test, unless the environment sets `LOGSEAL_HASH=js`.
+ *
+ * (measured) `bench/hashing.ts`, one core of a 2-vCPU AMD EPYC with SHA-NI, Node 20.20.2, shared
+ * (load average ≈ 13), tinybench medians: a 256-entry bundle of 303-byte leaves hashes at 6.8M
+ * leaves/s native against 1.2M js (0.75M with per-call `leafHash`); 128 pairs at 14.7M node
+ * hashes/s against 1.4M.
  */
-import { HASH_SIZE, leafHash, nodeHash } from "./hash.js";
+import { bundleLeafHashesJs, hashPairsJs, perfectRootJs } from "./batch-js.js";
+import { loadNativeHashing, type NativeHashing } from "./batch-native.js";
+import { HASH_SIZE } from "./hash.js";
 
-/** The backend in use: "js" (node:crypto per hash). */
-export const hashBackend: "js" | "native" = "js";
+const native: NativeHashing | null =
+  process.env.LOGSEAL_HASH === "js" ? null : loadNativeHashing().addon;
+
+/** The backend in use: "native" (the addon) or "js" (node:crypto per hash). */
+export const hashBackend: "js" | "native" = native === null ? "js" : "native";
 
 /**
  * The RFC 6962 leaf hashes of the entries of an entry bundle (`uint16_be(len) || entry`, …).
@@ -16,18 +31,9 @@ export const hashBackend: "js" | "native" = "js";
  *   well-formed entries (attacker-controlled input: never throws on it)
  */
 export function bundleLeafHashes(bundle: Uint8Array, count: number): Uint8Array | null {
-  if (!Number.isSafeInteger(count) || count < 0) return null;
-  const out = new Uint8Array(count * HASH_SIZE);
-  let off = 0;
-  for (let i = 0; i < count; i++) {
-    if (off + 2 > bundle.length) return null;
-    const len = ((bundle[off] as number) << 8) | (bundle[off + 1] as number);
-    off += 2;
-    if (off + len > bundle.length) return null;
-    out.set(leafHash(bundle.subarray(off, off + len)), i * HASH_SIZE);
-    off += len;
-  }
-  return off === bundle.length ? out : null;
+  return native === null
+    ? bundleLeafHashesJs(bundle, count)
+    : native.bundleLeafHashes(bundle, count);
 }
 
 /**
@@ -42,19 +48,13 @@ export function hashPairs(hashes: Uint8Array): Uint8Array {
       `hashPairs needs pairs of ${HASH_SIZE}-byte hashes, got ${hashes.length} bytes`,
     );
   }
-  const n = hashes.length / (2 * HASH_SIZE);
-  const out = new Uint8Array(n * HASH_SIZE);
-  for (let i = 0; i < n; i++) {
-    const l = hashes.subarray(2 * i * HASH_SIZE, (2 * i + 1) * HASH_SIZE);
-    const r = hashes.subarray((2 * i + 1) * HASH_SIZE, (2 * i + 2) * HASH_SIZE);
-    out.set(nodeHash(l, r), i * HASH_SIZE);
-  }
-  return out;
+  return native === null ? hashPairsJs(hashes) : native.hashPairs(hashes);
 }
 
 /**
  * The root of the perfect tree over `hashes` (a power-of-two count of 32-byte hashes,
  * concatenated), computed level by level with {@link hashPairs}.
+ * @returns 32 fresh bytes
  * @throws RangeError when the count is not a power of two
  */
 export function perfectRoot(hashes: Uint8Array): Uint8Array {
@@ -64,7 +64,5 @@ export function perfectRoot(hashes: Uint8Array): Uint8Array {
       `perfectRoot needs a power-of-two count of hashes, got ${hashes.length} bytes`,
     );
   }
-  let level = hashes;
-  while (level.length > HASH_SIZE) level = hashPairs(level);
-  return level.slice();
+  return native === null ? perfectRootJs(hashes) : native.perfectRoot(hashes);
 }
