@@ -21,7 +21,13 @@ export function exitCodeFor(code: ErrorCode): number {
     case "E_STORE_CORRUPT":
     case "E_STORE_VERSION":
     case "E_IO":
+    case "E_RATE_LIMITED":
+    case "E_SERVER_BUSY":
+    case "E_SERVER":
       return EXIT_STORE;
+    case "E_UNAUTHORIZED":
+    case "E_FORBIDDEN":
+      return EXIT_DENIED;
     default:
       return EXIT_USAGE;
   }

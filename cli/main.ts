@@ -6,13 +6,20 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { register as append } from "./commands/append.js";
+import { register as assets } from "./commands/assets.js";
 import { register as checkpoint } from "./commands/checkpoint.js";
 import { register as demo } from "./commands/demo.js";
 import { register as exportCmd } from "./commands/export.js";
+import { register as importCmd } from "./commands/import.js";
 import { register as init } from "./commands/init.js";
 import { register as keys } from "./commands/keys.js";
+import { register as lineage } from "./commands/lineage.js";
 import { register as prove } from "./commands/prove.js";
+import { register as query } from "./commands/query.js";
+import { register as reindex } from "./commands/reindex.js";
+import { register as serve } from "./commands/serve.js";
 import { register as show } from "./commands/show.js";
+import { register as token } from "./commands/token.js";
 import { register as verify } from "./commands/verify.js";
 import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 
@@ -28,9 +35,25 @@ const program = new Command()
   .configureOutput({
     outputError: (s, write) => write(`logseal: E_USAGE: ${s.replace(/^error: /, "")}`),
   })
-  .exitOverride();
+  .exitOverride()
+  .option("--server <url>", "go through this logseal server instead of opening the store")
+  .option("--token <token>", "the server's bearer token (better: set LOGSEAL_TOKEN)");
 
-for (const r of [init, keys, append, checkpoint, show, prove, verify, exportCmd, demo]) r(program);
+for (const r of [
+  init,
+  keys,
+  append,
+  checkpoint,
+  show,
+  prove,
+  verify,
+  exportCmd,
+  demo,
+  serve,
+  token,
+])
+  r(program);
+for (const r of [importCmd, reindex, lineage, assets, query]) r(program);
 // Usage errors exit 2 (commander's default is 1, which this CLI keeps for integrity failures).
 for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)])
   c.exitOverride();

@@ -1,7 +1,15 @@
 /** Runs a command body: maps thrown errors to exit codes and always closes the log. */
-import { type Log, open } from "../src/index.js";
+import type { Command } from "commander";
+import {
+  isLogsealError,
+  type Log,
+  LogClient,
+  LogsealError,
+  open,
+  readServerFile,
+} from "../src/index.js";
 import { EXIT_OK } from "./exit-codes.js";
-import { reportError } from "./output.js";
+import { note, reportError } from "./output.js";
 
 /** Runs `body`, sets the process exit code from its result or its error. */
 export async function run(json: boolean, body: () => Promise<number | undefined>): Promise<void> {
@@ -20,4 +28,61 @@ export async function withLog<T>(dir: string, fn: (log: Log) => Promise<T>): Pro
   } finally {
     await log.close();
   }
+}
+
+/** The global options that reach a server: `--server URL`, `--token T` (or `LOGSEAL_TOKEN`). */
+export interface RemoteOptions {
+  server?: string;
+  token?: string;
+}
+
+export function remoteOptions(cmd: Command): RemoteOptions {
+  const o = cmd.optsWithGlobals<RemoteOptions>();
+  const token = o.token ?? process.env.LOGSEAL_TOKEN;
+  return {
+    ...(o.server === undefined ? {} : { server: o.server }),
+    ...(token === undefined || token === "" ? {} : { token }),
+  };
+}
+
+/** Where a command works: the store itself, or the server that holds it. */
+export type Source = { log: Log; client?: undefined } | { log?: undefined; client: LogClient };
+
+/**
+ * Runs `fn` on the log in `dir`; with `--server`, or when the store is locked by a running
+ * `logseal serve` (found through `<store>/server.json`), on that server instead.
+ */
+export async function withSource<T>(
+  dir: string,
+  remote: RemoteOptions,
+  fn: (source: Source) => Promise<T>,
+): Promise<T> {
+  if (remote.server !== undefined) return fn({ client: client(remote.server, remote, undefined) });
+  let log: Log;
+  try {
+    log = await open(dir);
+  } catch (e) {
+    if (!isLogsealError(e) || e.code !== "E_STORE_LOCKED") throw e;
+    const held = await readServerFile(dir);
+    if (held === undefined) throw e;
+    note(
+      `logseal: the store ${dir} is held by 'logseal serve' at ${held.url} (pid ${held.pid}); going through it`,
+    );
+    return fn({ client: client(held.url, remote, dir) });
+  }
+  try {
+    return await fn({ log });
+  } finally {
+    await log.close();
+  }
+}
+
+function client(url: string, remote: RemoteOptions, dir: string | undefined): LogClient {
+  if (remote.token === undefined) {
+    throw new LogsealError(
+      "E_UNAUTHORIZED",
+      `${dir === undefined ? `the logseal server at ${url}` : `the store ${dir} is held by the logseal server at ${url}, which`} needs a token: set LOGSEAL_TOKEN (or pass --token)`,
+    );
+  }
+  return new LogClient(url, { token: remote.token });
 }

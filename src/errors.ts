@@ -33,7 +33,18 @@ export type ErrorCode =
   | "E_STORE_LOCKED"
   | "E_STORE_CORRUPT"
   | "E_STORE_VERSION"
-  | "E_IO";
+  | "E_IO"
+  | "E_INPUT_TOO_LARGE"
+  | "E_NOT_FOUND"
+  | "E_UNAUTHORIZED"
+  | "E_FORBIDDEN"
+  | "E_RATE_LIMITED"
+  | "E_SERVER_BUSY"
+  | "E_SERVER"
+  | "E_ASSET_UNKNOWN"
+  | "E_INDEX_STALE"
+  | "E_OPENLINEAGE_INVALID"
+  | "E_POLICY_INVALID";
 
 export class LogsealError extends Error {
   override readonly name: string = "LogsealError";

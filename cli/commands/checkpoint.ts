@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { storeDir } from "../args.js";
 import { checkpointRoot } from "../format.js";
 import { print, printJson } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 
 export function register(program: Command): void {
   program
@@ -11,11 +11,13 @@ export function register(program: Command): void {
     .option("--store <dir>", "store directory")
     .option("--list", "list the stored checkpoints instead of signing one")
     .option("--json", "print JSON")
-    .action((opts: { store?: string; json?: boolean; list?: boolean }) =>
+    .action((opts: { store?: string; json?: boolean; list?: boolean }, cmd: Command) =>
       run(opts.json === true, () =>
-        withLog(storeDir(opts.store), async (log) => {
+        withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
           if (opts.list) {
-            const all = await log.listCheckpoints();
+            const all = src.log
+              ? await src.log.listCheckpoints()
+              : await src.client.listCheckpoints();
             if (opts.json) {
               printJson(
                 all.map((c) => ({ size: c.size, root: checkpointRoot(c.note), note: c.note })),
@@ -28,7 +30,7 @@ export function register(program: Command): void {
             }
             return undefined;
           }
-          const cp = await log.checkpoint();
+          const cp = src.log ? await src.log.checkpoint() : await src.client.checkpoint();
           if (opts.json) printJson({ size: cp.size, root: checkpointRoot(cp.note), note: cp.note });
           else process.stdout.write(cp.note);
           return undefined;

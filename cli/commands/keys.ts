@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { storeDir } from "../args.js";
 import { print, printJson } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 
 export function register(program: Command): void {
   const keys = program.command("keys").description("show the log's keys");
@@ -10,9 +10,10 @@ export function register(program: Command): void {
     .description("print the verifier key (vkey) of the log")
     .option("--store <dir>", "store directory")
     .option("--json", "print {origin, vkey} as JSON")
-    .action((opts: { store?: string; json?: boolean }) =>
+    .action((opts: { store?: string; json?: boolean }, cmd: Command) =>
       run(opts.json === true, () =>
-        withLog(storeDir(opts.store), async (log) => {
+        withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
+          const log = src.log ?? (await src.client.info());
           if (opts.json) printJson({ origin: log.origin, vkey: log.vkey });
           else print(log.vkey);
           return undefined;

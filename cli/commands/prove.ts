@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { consistencyProofToJSON, inclusionProofToJSON } from "../../src/index.js";
 import { parseIndex, storeDir } from "../args.js";
 import { print, printJson } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 
 export function register(program: Command): void {
   const prove = program
@@ -15,24 +15,27 @@ export function register(program: Command): void {
     .option("--store <dir>", "store directory")
     .option("--size <n>", "the checkpoint's tree size (default: the latest checkpoint)")
     .option("--json", 'print {"index","size","leafHash","proof","checkpoint"}')
-    .action((indexArg: string, opts: { store?: string; size?: string; json?: boolean }) =>
-      run(opts.json === true, async () => {
-        const index = parseIndex(indexArg, "INDEX");
-        const size = opts.size === undefined ? undefined : parseIndex(opts.size, "--size");
-        return withLog(storeDir(opts.store), async (log) => {
-          const p = inclusionProofToJSON(await log.proveInclusion(index, size));
-          if (opts.json) printJson(p);
-          else {
-            print(`entry ${p.index} is in the tree of size ${p.size}`);
-            print(`leaf hash ${p.leafHash}`);
-            print(`proof (${p.proof.length} hashes, leaf level upward):`);
-            for (const h of p.proof) print(`  ${h}`);
-            print("checkpoint:");
-            process.stdout.write(p.checkpoint);
-          }
-          return undefined;
-        });
-      }),
+    .action(
+      (indexArg: string, opts: { store?: string; size?: string; json?: boolean }, cmd: Command) =>
+        run(opts.json === true, async () => {
+          const index = parseIndex(indexArg, "INDEX");
+          const size = opts.size === undefined ? undefined : parseIndex(opts.size, "--size");
+          return withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
+            const p = src.log
+              ? inclusionProofToJSON(await src.log.proveInclusion(index, size))
+              : await src.client.proveInclusion(index, size);
+            if (opts.json) printJson(p);
+            else {
+              print(`entry ${p.index} is in the tree of size ${p.size}`);
+              print(`leaf hash ${p.leafHash}`);
+              print(`proof (${p.proof.length} hashes, leaf level upward):`);
+              for (const h of p.proof) print(`  ${h}`);
+              print("checkpoint:");
+              process.stdout.write(p.checkpoint);
+            }
+            return undefined;
+          });
+        }),
     );
   prove
     .command("consistency")
@@ -42,12 +45,19 @@ export function register(program: Command): void {
     .option("--store <dir>", "store directory")
     .option("--json", 'print {"from","to","fromRoot","toRoot","proof","checkpoint"}')
     .action(
-      (fromArg: string, toArg: string | undefined, opts: { store?: string; json?: boolean }) =>
+      (
+        fromArg: string,
+        toArg: string | undefined,
+        opts: { store?: string; json?: boolean },
+        cmd: Command,
+      ) =>
         run(opts.json === true, async () => {
           const from = parseIndex(fromArg, "FROM");
           const to = toArg === undefined ? undefined : parseIndex(toArg, "TO");
-          return withLog(storeDir(opts.store), async (log) => {
-            const p = consistencyProofToJSON(await log.proveConsistency(from, to));
+          return withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
+            const p = src.log
+              ? consistencyProofToJSON(await src.log.proveConsistency(from, to))
+              : await src.client.proveConsistency(from, to);
             if (opts.json) printJson(p);
             else {
               print(`the tree of size ${p.from} (root ${p.fromRoot})`);

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { leafHash, toBase64 } from "../../src/index.js";
 import { parseIndex, storeDir } from "../args.js";
 import { out, print, printJson } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 
 export function register(program: Command): void {
   program
@@ -14,11 +14,11 @@ export function register(program: Command): void {
       "--json",
       'print {"index","leafHash","leaf","event"}; leaf is base64 of the exact leaf bytes',
     )
-    .action((indexArg: string, opts: { store?: string; json?: boolean }) =>
+    .action((indexArg: string, opts: { store?: string; json?: boolean }, cmd: Command) =>
       run(opts.json === true, async () => {
         const index = parseIndex(indexArg, "INDEX");
-        return withLog(storeDir(opts.store), async (log) => {
-          const entry = await log.get(index);
+        return withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
+          const entry = src.log ? await src.log.get(index) : await src.client.entry(index);
           const hash = toBase64(leafHash(entry.leaf));
           if (opts.json) {
             printJson({ index, leafHash: hash, leaf: toBase64(entry.leaf), event: entry.event });

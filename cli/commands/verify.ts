@@ -1,33 +1,59 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import {
+  type Checkpoint,
+  type Failure,
+  type LogReader,
   LogsealError,
+  openSavedCheckpoint,
+  openStoreForVerify,
+  type ProofResult,
+  parseProof,
   parseVkey,
+  TilesReader,
+  toBase64,
   type Verifier,
   type VerifyReport,
   verifyLog,
+  verifyProof,
 } from "../../src/index.js";
 import { parseIndex, parseKeys, storeDir } from "../args.js";
 import { EXIT_INTEGRITY, EXIT_OK } from "../exit-codes.js";
 import { plural } from "../format.js";
 import { out, print, printJson } from "../output.js";
 import { progressBar } from "../progress.js";
-import { run, withLog } from "../run.js";
+import { run } from "../run.js";
 
 interface VerifyOpts {
   store?: string;
+  tiles?: string;
+  proof?: string;
+  since?: string;
   key: string[];
   keys?: string;
   trustStoreKey?: boolean;
+  checkEvents?: boolean;
   maxFailures?: string;
+  workers?: string;
   json?: boolean;
 }
+
+/** Proof files are a few kilobytes; refuse anything far larger before parsing it. */
+const MAX_PROOF_BYTES = 4 << 20;
 
 export function register(program: Command): void {
   program
     .command("verify")
-    .description("rebuild the tree from every entry and check every hash tile and checkpoint")
+    .description(
+      "rebuild the tree from every entry and check every hash tile and checkpoint (a store or a tiles directory), or check one proof offline",
+    )
     .option("--store <dir>", "store directory")
+    .option("--tiles <dir>", "verify a C2SP tlog-tiles directory (logseal export --tiles) instead")
+    .option("--proof <file>", "check one proof (logseal prove … --json; - for stdin), no store")
+    .option(
+      "--since <file>",
+      "a checkpoint you saved earlier: prove the log extends it and verify only what came after",
+    )
     .option(
       "--key <vkey>",
       "a pinned verifier key (repeatable)",
@@ -39,42 +65,164 @@ export function register(program: Command): void {
       "--trust-store-key",
       "use the key the store names for itself (not pinned: proves only self-consistency)",
     )
+    .option(
+      "--check-events",
+      "also decode every entry as a canonical event of schema v1 (slower; integrity does not depend on it)",
+    )
     .option("--max-failures <n>", "list at most N failures (the rest are counted)", "20")
+    .option("--workers <n>", "hashing threads (default: one per core for large logs; 0: none)")
     .option("--json", "print the report as JSON (formats/verify-report.md)")
     .action((opts: VerifyOpts) =>
       run(opts.json === true, async () => {
         const maxFailures = parseIndex(opts.maxFailures ?? "20", "--max-failures");
+        const workers =
+          opts.workers === undefined ? undefined : parseIndex(opts.workers, "--workers");
+        checkUsage(opts);
         const pinned = parseKeys(opts.key, "--key");
         if (opts.keys !== undefined) pinned.push(...(await readKeysFile(opts.keys)));
-        return withLog(storeDir(opts.store), async (log) => {
-          let keys: Verifier[] = pinned;
-          let pinnedKey = true;
-          if (pinned.length === 0) {
-            if (!opts.trustStoreKey) {
-              throw new LogsealError(
-                "E_USAGE",
-                "pin the log's verifier key with --key VKEY or --keys FILE (an auditor gets it from the log operator, not from the store); --trust-store-key uses the store's own key and proves only that the store agrees with itself",
-              );
-            }
-            keys = [parseVkey(log.vkey)];
-            pinnedKey = false;
-          }
+        const since = opts.since === undefined ? undefined : await readText(opts.since, "--since");
+        if (opts.proof !== undefined) return checkProof(opts, opts.proof, pinned, since);
+        if (pinned.length === 0 && !opts.trustStoreKey) throw pinAKey();
+
+        const verify = async (
+          reader: LogReader,
+          keys: Verifier[],
+          pinnedKey: boolean,
+          source: { type: "store" | "tiles"; path: string },
+        ) => {
           const bar = progressBar(!opts.json && process.stderr.isTTY === true);
-          const report = await verifyLog(log.store, { keys, maxFailures, onProgress: bar.update });
-          bar.done();
+          let report: VerifyReport;
+          try {
+            report = await verifyLog(reader, {
+              keys,
+              maxFailures,
+              onProgress: bar.update,
+              checkEvents: opts.checkEvents === true,
+              ...(since !== undefined ? { since } : {}),
+              ...(workers !== undefined ? { workers } : {}),
+            });
+          } finally {
+            bar.done();
+          }
           if (opts.json) {
-            printJson({ ...report, keys: keys.map((k) => ({ vkey: k.vkey, pinned: pinnedKey })) });
+            const { ok, mode, ...rest } = report;
+            printJson({
+              ok,
+              mode: mode === "full" && source.type === "tiles" ? "tiles" : mode,
+              source,
+              ...rest,
+              keys: keys.map((k) => ({ vkey: k.vkey, pinned: pinnedKey })),
+            });
           } else {
-            render(report, keys, pinnedKey);
+            render(report, keys, pinnedKey, source);
           }
           return report.ok ? EXIT_OK : EXIT_INTEGRITY;
-        });
+        };
+
+        if (opts.tiles !== undefined) {
+          const reader = await TilesReader.open(opts.tiles);
+          return verify(reader, pinned, true, { type: "tiles", path: opts.tiles });
+        }
+        const dir = storeDir(opts.store);
+        const store = await openStoreForVerify(dir);
+        try {
+          const own = pinned.length === 0;
+          const keys = own ? [parseVkey(store.vkey)] : pinned;
+          return await verify(store, keys, !own, { type: "store", path: dir });
+        } finally {
+          await store.close();
+        }
       }),
     );
 }
 
-function render(r: VerifyReport, keys: Verifier[], pinned: boolean): void {
-  print(`log ${r.origin}: ${plural(r.size, "entry", "entries")}, rebuilt tree head ${r.root}`);
+function usage(message: string): LogsealError {
+  return new LogsealError("E_USAGE", message);
+}
+
+function pinAKey(): LogsealError {
+  return usage(
+    "pin the log's verifier key with --key VKEY or --keys FILE (an auditor gets it from the log operator, not from the store); --trust-store-key uses the store's own key and proves only that the store agrees with itself",
+  );
+}
+
+function checkUsage(opts: VerifyOpts): void {
+  const sources = [
+    opts.store !== undefined && "--store",
+    opts.tiles !== undefined && "--tiles",
+    opts.proof !== undefined && "--proof",
+  ].filter((s): s is string => s !== false);
+  if (sources.length > 1) {
+    throw usage(`${sources.join(" and ")} name different things to verify: give one of them`);
+  }
+  if (opts.trustStoreKey && (opts.tiles !== undefined || opts.proof !== undefined)) {
+    throw usage(
+      "--trust-store-key needs a store: a tiles directory or a proof has no key of its own to trust; pin one with --key",
+    );
+  }
+  if (opts.proof !== undefined && opts.checkEvents) {
+    throw usage("--check-events needs a store or a tiles directory, not a proof");
+  }
+}
+
+async function checkProof(
+  opts: VerifyOpts,
+  file: string,
+  keys: Verifier[],
+  sinceNote: string | undefined,
+): Promise<number> {
+  if (keys.length === 0) throw pinAKey();
+  const text = await readText(file, "--proof", MAX_PROOF_BYTES);
+  let p: ReturnType<typeof parseProof>;
+  try {
+    p = parseProof(text);
+  } catch (e) {
+    if (e instanceof LogsealError) {
+      throw new LogsealError(e.code, e.message, {
+        location: { file, ...e.location },
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  let since: { checkpoint: Checkpoint; verifiedBy: string[] } | undefined;
+  if (sinceNote !== undefined) {
+    if (p.type !== "consistency") {
+      throw usage(
+        "--since goes with a consistency proof: an inclusion proof starts from no checkpoint",
+      );
+    }
+    const origin = p.checkpoint.slice(0, Math.max(0, p.checkpoint.indexOf("\n")));
+    since = openSavedCheckpoint(sinceNote, keys, origin);
+  }
+  const r = verifyProof(p, keys, since?.checkpoint);
+  const sinceRef =
+    since === undefined
+      ? {}
+      : {
+          since: {
+            size: since.checkpoint.size,
+            root: toBase64(since.checkpoint.root),
+            verifiedBy: since.verifiedBy,
+          },
+        };
+  if (opts.json) {
+    const { ok, mode, ...rest } = r;
+    printJson({
+      ok,
+      mode,
+      source: { type: "proof", path: file },
+      ...rest,
+      ...sinceRef,
+      keys: keys.map((k) => ({ vkey: k.vkey, pinned: true })),
+    });
+  } else {
+    renderProof(r, keys);
+  }
+  return r.ok ? EXIT_OK : EXIT_INTEGRITY;
+}
+
+function renderKeys(keys: Verifier[], pinned: boolean): void {
   if (!pinned) {
     print(
       out.red(
@@ -84,25 +232,112 @@ function render(r: VerifyReport, keys: Verifier[], pinned: boolean): void {
   }
   for (const k of keys)
     print(`key ${k.vkey}${pinned ? " (pinned)" : " (from the store, not pinned)"}`);
-  const verified = r.checkpoints.filter((c) => c.ok).length;
-  if (r.ok) {
+}
+
+function renderFailures(failures: Failure[], more: number): void {
+  print(out.red(`FAILED: ${plural(failures.length + more, "integrity failure")}`));
+  for (const f of failures) print(`  ${f.message}`);
+  if (more > 0) print(`  … and ${more} more`);
+}
+
+function render(
+  r: VerifyReport,
+  keys: Verifier[],
+  pinned: boolean,
+  source: { type: "store" | "tiles"; path: string },
+): void {
+  const head = `log ${r.origin}: ${plural(r.size, "entry", "entries")}, rebuilt tree head ${r.root || "(not rebuilt)"}`;
+  print(source.type === "tiles" ? `tiles ${source.path}: ${head}` : head);
+  renderKeys(keys, pinned);
+  if (r.since !== undefined) {
     print(
-      out.green(
-        `ok: ${r.entries} entries, ${plural(r.tiles, "hash tile")}, ${verified} of ${r.checkpoints.length} checkpoints verified`,
-      ),
+      `since: your checkpoint of size ${r.since.size}, root ${r.since.root}, signed by ${r.since.verifiedBy.join(", ")}`,
     );
-    const latest = r.checkpoints.at(-1);
-    if (latest)
+    if (r.latest !== undefined) {
       print(
-        `latest checkpoint: size ${latest.size}, root ${latest.root}, signed by ${latest.verifiedBy.join(", ")}`,
+        `latest: checkpoint of size ${r.latest.size}, root ${r.latest.root}, signed by ${r.latest.verifiedBy.join(", ")}`,
       );
-    else print("no checkpoint has been signed yet: entries and tiles agree, but nothing is signed");
+    }
+    const c = r.consistency;
+    if (c !== undefined) {
+      print(
+        `consistency ${c.from} -> ${c.to}: ${c.ok ? "proved" : "NOT proved"}, proof of ${plural(c.proof.length, "hash", "hashes")}${c.proof.length > 0 ? ":" : ""}`,
+      );
+      for (const h of c.proof) print(`  ${h}`);
+    }
+  }
+  const verified = r.checkpoints.filter((c) => c.ok).length;
+  const checkpoints = `${verified} of ${r.checkpoints.length} checkpoints verified`;
+  const events = r.eventsChecked ? ", every event decoded" : "";
+  if (!r.ok) {
+    renderFailures(r.failures, r.moreFailures);
     return;
   }
-  const total = r.failures.length + r.moreFailures;
-  print(out.red(`FAILED: ${plural(total, "integrity failure")}`));
-  for (const f of r.failures) print(`  ${f.message}`);
-  if (r.moreFailures > 0) print(`  … and ${r.moreFailures} more`);
+  if (r.mode === "incremental") {
+    const range = r.entries === 0 ? "no entry" : `entries ${r.start}..${r.start + r.entries - 1}`;
+    print(
+      out.green(
+        `ok: the log extends your checkpoint; ${range} rebuilt, ${plural(r.tiles, "hash tile")}, ${checkpoints}${events}`,
+      ),
+    );
+  } else {
+    print(
+      out.green(
+        `ok: ${r.entries} entries, ${plural(r.tiles, "hash tile")}, ${checkpoints}${events}`,
+      ),
+    );
+  }
+  const latest = r.checkpoints.at(-1);
+  if (latest)
+    print(
+      `latest checkpoint: size ${latest.size}, root ${latest.root}, signed by ${latest.verifiedBy.join(", ")}`,
+    );
+  else print("no checkpoint has been signed yet: entries and tiles agree, but nothing is signed");
+}
+
+function renderProof(r: ProofResult, keys: Verifier[]): void {
+  const p = r.proof;
+  if (p.type === "inclusion") {
+    print(
+      `inclusion proof: entry ${p.index} (leaf hash ${p.leafHash}) in the tree of size ${p.size}`,
+    );
+  } else {
+    print(
+      `consistency proof: the tree of size ${p.from} (root ${p.fromRoot}) is a prefix of the tree of size ${p.to} (root ${p.toRoot})`,
+    );
+  }
+  renderKeys(keys, true);
+  const c = r.checkpoint;
+  if (c.verifiedBy.length > 0) {
+    print(
+      `checkpoint: ${r.origin}, size ${c.size}, root ${c.root}, signed by ${c.verifiedBy.join(", ")}`,
+    );
+  }
+  if (r.ok) print(out.green("ok: the proof holds against the signed checkpoint"));
+  else renderFailures(r.failures, r.moreFailures);
+}
+
+async function readText(file: string, option: string, max?: number): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = file === "-" && option === "--proof" ? await readStdin() : await readFile(file);
+  } catch (e) {
+    throw new LogsealError("E_IO", `cannot read ${option} ${file}: ${(e as Error).message}`, {
+      location: { file },
+    });
+  }
+  if (max !== undefined && bytes.length > max) {
+    throw new LogsealError("E_INPUT_JSON", `${file} is larger than ${max} bytes: not a proof`, {
+      location: { file },
+    });
+  }
+  return bytes.toString("utf8");
+}
+
+async function readStdin(): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of process.stdin) parts.push(c as Buffer);
+  return Buffer.concat(parts);
 }
 
 async function readKeysFile(file: string): Promise<Verifier[]> {

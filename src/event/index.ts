@@ -3,8 +3,9 @@
  * Specification: formats/event-v1.md.
  */
 
+export { CanonicalWriter } from "./canonical.js";
 export { type ParsedEvent, parseEventsText } from "./input.js";
-export { decodeLeaf, encodeLeaf, MAX_LEAF_SIZE } from "./leaf.js";
+export { decodeLeaf, encodeLeaf, leafTooLarge, MAX_LEAF_SIZE } from "./leaf.js";
 export {
   ACTOR_KINDS,
   type Actor,
@@ -21,3 +22,4 @@ export {
   validateEvent,
   validateStoredEvent,
 } from "./schema.js";
+export { encodeInput, encodeValidated } from "./write.js";

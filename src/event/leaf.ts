@@ -8,8 +8,9 @@
 
 import { bytesEqual } from "../bytes.js";
 import { LogsealError } from "../errors.js";
-import { decodeCanonical, encodeCanonical, scanStructure } from "./canonical.js";
-import { type Event, type JsonValue, LIMITS, validateStoredEvent } from "./schema.js";
+import { CanonicalWriter, decodeCanonical, scanStructure } from "./canonical.js";
+import { type Event, LIMITS, validateStoredEvent } from "./schema.js";
+import { encodeValidated } from "./write.js";
 
 /**
  * The largest leaf: entries are stored as uint16_be(len) || leaf in C2SP tlog-tiles entry
@@ -31,17 +32,27 @@ export function encodeLeaf(event: Event): Uint8Array {
   return encodeValid(validateStoredEvent(event));
 }
 
+/** The writer `encodeValid` reuses; a leaf is at most 64 KiB, so it stays small. */
+let shared: CanonicalWriter | undefined;
+
 function encodeValid(event: Event): Uint8Array {
-  const leaf = encodeCanonical(event as unknown as JsonValue);
-  if (leaf.length > MAX_LEAF_SIZE) {
-    throw new LogsealError(
-      "E_EVENT_TOO_LARGE",
-      `the event is ${leaf.length} bytes as a leaf: the limit is ${MAX_LEAF_SIZE}; ` +
-        `record large content by hash (details.sha256) and keep the content outside the log`,
-      { details: { size: leaf.length, limit: MAX_LEAF_SIZE } },
-    );
-  }
-  return leaf;
+  const w = shared ?? new CanonicalWriter(4096);
+  shared = undefined; // re-entrant calls (none are expected) get their own writer
+  w.pos = 0;
+  const size = encodeValidated(event, event.ts, event.at, w);
+  shared = w.bytes.length <= 1 << 20 ? w : undefined;
+  if (size > MAX_LEAF_SIZE) throw leafTooLarge(size);
+  return w.bytes.slice(0, size);
+}
+
+/** The E_EVENT_TOO_LARGE error for a leaf of `size` bytes. */
+export function leafTooLarge(size: number): LogsealError {
+  return new LogsealError(
+    "E_EVENT_TOO_LARGE",
+    `the event is ${size} bytes as a leaf: the limit is ${MAX_LEAF_SIZE}; ` +
+      `record large content by hash (details.sha256) and keep the content outside the log`,
+    { details: { size, limit: MAX_LEAF_SIZE } },
+  );
 }
 
 /**

@@ -91,17 +91,9 @@ const FIELDS = [
   "controls",
   "details",
 ] as const;
-const FIELD_SET: ReadonlySet<string> = new Set(FIELDS);
-const ACTOR_FIELDS: ReadonlySet<string> = new Set(["id", "role", "kind"]);
+/** The member names of an event, schema v1. */
+export const FIELD_SET: ReadonlySet<string> = new Set(FIELDS);
 
-const ACTION_RE = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$/;
-const ASSET_KIND_RE = /^[a-z][a-z0-9_]*$/;
-const CONTROL_RE = /^A\.[5-8]\.[1-9][0-9]?$/;
-/** A lone surrogate: with the u flag a well-formed pair is one code point and does not match. */
-const LONE_SURROGATE_RE = /\p{Cs}/u;
-/** Control characters, bidirectional formatting (Trojan Source), line/paragraph separators. */
-const UNPRINTABLE_RE = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
-const EDGE_SPACE_RE = /^\s|\s$/u;
 const PATH_NAME_RE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 type Mode = "input" | "stored";
@@ -178,109 +170,128 @@ export function memberPath(parent: string, key: string): string {
   return parent === "" ? part.replace(/^\./, "") : parent + part;
 }
 
-function checkEvent(value: unknown, mode: Mode, location: Location | undefined): EventInput {
-  const fail: Fail = (field, message) => {
-    const loc: Location = { ...location };
-    if (field !== undefined) loc.field = field;
-    else delete loc.field;
-    throw new LogsealError("E_EVENT_INVALID", message, { location: loc });
-  };
+// The checks below run once per appended event, so they are written as plain loops over the
+// UTF-16 code units: no closures, no regular expressions, no slices, and error paths (member
+// paths, `describe`) built only when something fails. Same rules, same order, same messages as
+// the regular expressions they replace, which the tests compare them with code point by code
+// point. (measured) Node 20.20, demo events: 4.3 µs per event before, see bench/append.ts.
 
+/** Throws the E_EVENT_INVALID error for `field` (none: the event itself). */
+function fail(location: Location | undefined, field: string | undefined, message: string): never {
+  const loc: Location = { ...location };
+  if (field !== undefined) loc.field = field;
+  else delete loc.field;
+  throw new LogsealError("E_EVENT_INVALID", message, { location: loc });
+}
+
+function checkEvent(value: unknown, mode: Mode, location: Location | undefined): EventInput {
   if (!isPlainObject(value)) {
-    return fail(undefined, `an event must be a JSON object, not ${describe(value)}`);
+    return fail(location, undefined, `an event must be a JSON object, not ${describe(value)}`);
   }
   for (const key of Object.keys(value)) {
     if (FIELD_SET.has(key)) continue;
     const hint = closeField(key);
     return fail(
+      location,
       memberPath("", key),
       `unknown field ${JSON.stringify(key)}: ` +
         (hint === undefined ? `schema v1 has ${FIELDS.join(", ")}` : `did you mean "${hint}"?`) +
         `; put free-form data under "details"`,
     );
   }
-  const get = (k: string): unknown => (value as Record<string, unknown>)[k];
+  const e = value as Record<string, unknown>;
 
   // v
-  const v = get("v");
+  const v = e.v;
   if (v === undefined) {
-    if (mode === "stored") fail("v", "v is missing: a stored event has v 1");
+    if (mode === "stored") fail(location, "v", "v is missing: a stored event has v 1");
   } else if (v !== 1) {
-    fail("v", `v must be 1 (schema version 1)${mode === "input" ? " or left out" : ""}`);
+    fail(location, "v", `v must be 1 (schema version 1)${mode === "input" ? " or left out" : ""}`);
   }
 
   const out: Record<string, unknown> = { v: 1 };
 
   // id
-  const id = get("id");
+  const id = e.id;
   if (id !== undefined) {
-    checkText(id, "id", LIMITS.id, fail);
+    checkText(id, "id", LIMITS.id, location);
     out.id = id;
   }
 
   // ts, at
-  const ts = get("ts");
+  const ts = e.ts;
   if (ts === undefined) {
-    if (mode === "stored") fail("ts", "ts is missing: a stored event has ts");
+    if (mode === "stored") fail(location, "ts", "ts is missing: a stored event has ts");
   } else {
-    checkTimestamp(ts, "ts", fail);
+    checkTimestamp(ts, "ts", location);
     out.ts = ts === 0 ? 0 : ts;
   }
-  const at = get("at");
+  const at = e.at;
   if (mode === "input") {
     if (at !== undefined) {
       fail(
+        location,
         "at",
         "at is set by the log when it integrates the event: remove it (use ts for when it happened)",
       );
     }
   } else if (at === undefined) {
-    fail("at", "at is missing: a stored event has at");
+    fail(location, "at", "at is missing: a stored event has at");
   } else {
-    checkTimestamp(at, "at", fail);
+    checkTimestamp(at, "at", location);
     out.at = at === 0 ? 0 : at;
   }
 
   // actor
-  const actor = get("actor");
-  if (actor === undefined) fail("actor", 'actor is missing: send {"id": "…"} at least');
+  const actor = e.actor;
+  if (actor === undefined) fail(location, "actor", 'actor is missing: send {"id": "…"} at least');
   if (!isPlainObject(actor)) {
-    return fail("actor", `actor must be an object {id, role?, kind?}, not ${describe(actor)}`);
+    return fail(
+      location,
+      "actor",
+      `actor must be an object {id, role?, kind?}, not ${describe(actor)}`,
+    );
   }
   for (const key of Object.keys(actor)) {
-    if (!ACTOR_FIELDS.has(key)) {
+    if (key !== "id" && key !== "role" && key !== "kind") {
       fail(
+        location,
         memberPath("actor", key),
         `unknown field ${JSON.stringify(key)} in actor: actor has id, role and kind; ` +
           `put other data under "details"`,
       );
     }
   }
-  const a = actor as Record<string, unknown>;
-  if (a.id === undefined) fail("actor.id", "actor.id is missing: say who acted");
-  checkText(a.id, "actor.id", LIMITS.actorId, fail);
-  const outActor: Actor = { id: a.id as string };
-  if (a.role !== undefined) {
-    checkText(a.role, "actor.role", LIMITS.actorRole, fail);
-    outActor.role = a.role as string;
+  const actorId = actor.id;
+  if (actorId === undefined) fail(location, "actor.id", "actor.id is missing: say who acted");
+  checkText(actorId, "actor.id", LIMITS.actorId, location);
+  const outActor: Actor = { id: actorId as string };
+  const role = actor.role;
+  if (role !== undefined) {
+    checkText(role, "actor.role", LIMITS.actorRole, location);
+    outActor.role = role as string;
   }
-  if (a.kind !== undefined) {
-    if (!(ACTOR_KINDS as readonly unknown[]).includes(a.kind)) {
-      fail("actor.kind", `actor.kind must be one of ${ACTOR_KINDS.join(", ")} (or left out)`);
+  const kind = actor.kind;
+  if (kind !== undefined) {
+    if (kind !== "user" && kind !== "service" && kind !== "agent") {
+      fail(
+        location,
+        "actor.kind",
+        `actor.kind must be one of ${ACTOR_KINDS.join(", ")} (or left out)`,
+      );
     }
-    outActor.kind = a.kind as ActorKind;
+    outActor.kind = kind;
   }
   out.actor = outActor;
 
   // action
-  const action = get("action");
-  if (action === undefined) fail("action", "action is missing: say what was done (dataset.read)");
-  if (
-    typeof action !== "string" ||
-    action.length > LIMITS.action ||
-    !ACTION_RE.test(action) // ASCII only, so the length is the byte length
-  ) {
+  const action = e.action;
+  if (action === undefined) {
+    fail(location, "action", "action is missing: say what was done (dataset.read)");
+  }
+  if (typeof action !== "string" || !isAction(action)) {
     fail(
+      location,
       "action",
       `action must be lowercase dotted words with at least two segments, ` +
         `each starting with a letter (dataset.read, model.export), ${LIMITS.action} bytes at most`,
@@ -289,54 +300,46 @@ function checkEvent(value: unknown, mode: Mode, location: Location | undefined):
   out.action = action;
 
   // outcome
-  const outcome = get("outcome");
-  if (outcome === undefined) fail("outcome", `outcome is missing: send ${OUTCOMES.join(", ")}`);
-  if (!(OUTCOMES as readonly unknown[]).includes(outcome)) {
-    fail("outcome", `outcome must be one of ${OUTCOMES.join(", ")}`);
+  const outcome = e.outcome;
+  if (outcome === undefined) {
+    fail(location, "outcome", `outcome is missing: send ${OUTCOMES.join(", ")}`);
+  }
+  if (outcome !== "success" && outcome !== "failure" && outcome !== "denied") {
+    fail(location, "outcome", `outcome must be one of ${OUTCOMES.join(", ")}`);
   }
   out.outcome = outcome;
 
   // asset, inputs, outputs
-  const asset = get("asset");
+  const asset = e.asset;
   if (asset !== undefined) {
-    checkAssetRef(asset, "asset", fail);
+    checkAssetRef(asset, "asset", location);
     out.asset = asset;
   }
-  for (const name of ["inputs", "outputs"] as const) {
-    const list = get(name);
-    if (list === undefined) continue;
-    out[name] = checkList(list, name, LIMITS.assetList, fail, (item, path) =>
-      checkAssetRef(item, path, fail),
-    );
-  }
+  const inputs = e.inputs;
+  if (inputs !== undefined) out.inputs = checkList(inputs, "inputs", location);
+  const outputs = e.outputs;
+  if (outputs !== undefined) out.outputs = checkList(outputs, "outputs", location);
 
   // controls
-  const controls = get("controls");
-  if (controls !== undefined) {
-    out.controls = checkList(controls, "controls", LIMITS.controls, fail, (item, path) => {
-      if (typeof item !== "string" || !CONTROL_RE.test(item)) {
-        fail(path, "a control must be an ISO/IEC 27001:2022 Annex A id such as A.8.11");
-      }
-    });
-  }
+  const controls = e.controls;
+  if (controls !== undefined) out.controls = checkList(controls, "controls", location);
 
   // details
-  const details = get("details");
+  const details = e.details;
   if (details !== undefined) {
     if (!isPlainObject(details)) {
-      fail("details", `details must be a JSON object, not ${describe(details)}`);
+      fail(location, "details", `details must be a JSON object, not ${describe(details)}`);
     }
-    out.details = copyJson(details, "details", 1, fail);
+    out.details = copyJson(details, 1, [], location);
   }
 
   return out as unknown as EventInput;
 }
 
-type Fail = (field: string | undefined, message: string) => never;
-
-function checkTimestamp(x: unknown, field: string, fail: Fail): void {
+function checkTimestamp(x: unknown, field: string, location: Location | undefined): void {
   if (!isTimestamp(x)) {
     fail(
+      location,
       field,
       `${field} must be an integer count of milliseconds since the Unix epoch, ` +
         `0..${MAX_TIMESTAMP} (seconds × 1000)`,
@@ -344,95 +347,248 @@ function checkTimestamp(x: unknown, field: string, fail: Fail): void {
   }
 }
 
-function isTimestamp(x: unknown): x is number {
+export function isTimestamp(x: unknown): x is number {
   return typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= MAX_TIMESTAMP;
 }
 
+/** `action`: segments `[a-z][a-z0-9_]*` joined by `.`, at least two, at most 128 bytes. */
+export function isAction(s: string): boolean {
+  const n = s.length; // ASCII only, so the length is the byte length
+  if (n > LIMITS.action) return false;
+  let segmentStart = true;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (segmentStart) {
+      if (c < 0x61 || c > 0x7a) return false; // a-z
+      segmentStart = false;
+    } else if (c === 0x2e) {
+      segmentStart = true;
+      dots++;
+    } else if (!isWordChar(c)) return false;
+  }
+  return dots > 0 && !segmentStart;
+}
+
+/** `[a-z0-9_]` */
+export function isWordChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
+}
+
+/** A control id: `^A\.[5-8]\.[1-9][0-9]?$`. */
+export function isControl(s: string): boolean {
+  const n = s.length;
+  if (n !== 5 && n !== 6) return false;
+  const theme = s.charCodeAt(2);
+  const first = s.charCodeAt(4);
+  return (
+    s.charCodeAt(0) === 0x41 &&
+    s.charCodeAt(1) === 0x2e &&
+    theme >= 0x35 &&
+    theme <= 0x38 &&
+    s.charCodeAt(3) === 0x2e &&
+    first >= 0x31 &&
+    first <= 0x39 &&
+    (n === 5 || (s.charCodeAt(5) >= 0x30 && s.charCodeAt(5) <= 0x39))
+  );
+}
+
+/**
+ * White space as the regular expression `\s` (with the u flag) matches it: Unicode White_Space
+ * except U+0085, plus U+FEFF.
+ */
+export function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * A control character (general category Cc), a bidirectional formatting character
+ * (Bidi_Control) or a line or paragraph separator, by UTF-16 code unit (none is a surrogate).
+ */
+export function isUnprintable(c: number): boolean {
+  if (c < 0xa0) return c < 0x20 || c >= 0x7f;
+  return (
+    c === 0x061c ||
+    c === 0x200e ||
+    c === 0x200f ||
+    (c >= 0x2028 && c <= 0x202e) ||
+    (c >= 0x2066 && c <= 0x2069)
+  );
+}
+
 /** Printable text: 1..max UTF-8 bytes, no control or bidi characters, no edge white space. */
-function checkText(x: unknown, field: string, max: number, fail: Fail): void {
-  if (typeof x !== "string") fail(field, `${field} must be a string, not ${describe(x)}`);
-  const s = x as string;
-  if (s.length === 0) fail(field, `${field} must not be empty`);
-  if (LONE_SURROGATE_RE.test(s))
-    fail(field, `${field} contains a lone surrogate: send valid Unicode`);
-  const n = utf8Length(s);
-  if (n > max) fail(field, `${field} is ${n} bytes long in UTF-8: the limit is ${max}`);
-  if (UNPRINTABLE_RE.test(s)) {
+function checkText(x: unknown, field: string, max: number, location: Location | undefined): void {
+  if (typeof x !== "string") fail(location, field, `${field} must be a string, not ${describe(x)}`);
+  const n = x.length;
+  if (n === 0) fail(location, field, `${field} must not be empty`);
+  // One pass: the UTF-8 length, a lone surrogate, an unprintable character.
+  let bytes = 0;
+  let lone = false;
+  let unprintable = false;
+  for (let i = 0; i < n; i++) {
+    const c = x.charCodeAt(i);
+    if (c < 0x80) {
+      bytes += 1;
+      if (c < 0x20 || c === 0x7f) unprintable = true;
+    } else if (c < 0xd800 || c > 0xdfff) {
+      bytes += c < 0x800 ? 2 : 3;
+      if (isUnprintable(c)) unprintable = true;
+    } else if (c <= 0xdbff && i + 1 < n && (x.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair
+      i++;
+    } else lone = true;
+  }
+  if (lone) fail(location, field, `${field} contains a lone surrogate: send valid Unicode`);
+  if (bytes > max) {
+    fail(location, field, `${field} is ${bytes} bytes long in UTF-8: the limit is ${max}`);
+  }
+  if (unprintable) {
     fail(
+      location,
       field,
       `${field} contains a control, line separator or bidirectional formatting character: ` +
         `send printable text`,
     );
   }
-  if (EDGE_SPACE_RE.test(s)) fail(field, `${field} starts or ends with white space: trim it`);
+  if (isSpace(x.charCodeAt(0)) || isSpace(x.charCodeAt(n - 1))) {
+    fail(location, field, `${field} starts or ends with white space: trim it`);
+  }
 }
 
 /** `kind:name`: a lowercase kind, then a name that is printable text. */
-function checkAssetRef(x: unknown, field: string, fail: Fail): void {
+function checkAssetRef(x: unknown, field: string, location: Location | undefined): void {
   const usage = "(dataset:customers-2024, model:fraud-v3, run:8f2c…, job:nightly-etl)";
   if (typeof x !== "string") {
     fail(
+      location,
       field,
       `${field} must be an asset reference string kind:name ${usage}, not ${describe(x)}`,
     );
   }
-  const s = x as string;
-  const colon = s.indexOf(":");
-  const kind = colon < 0 ? "" : s.slice(0, colon);
-  if (colon < 0 || !ASSET_KIND_RE.test(kind) || kind.length > LIMITS.assetKind) {
+  // kind: ^[a-z][a-z0-9_]*$, at most 32 bytes
+  const colon = x.indexOf(":");
+  let kindOk = colon > 0 && colon <= LIMITS.assetKind;
+  if (kindOk) {
+    const c = x.charCodeAt(0);
+    kindOk = c >= 0x61 && c <= 0x7a;
+    for (let i = 1; kindOk && i < colon; i++) kindOk = isWordChar(x.charCodeAt(i));
+  }
+  if (!kindOk) {
     fail(
+      location,
       field,
       `${field} must be kind:name with a lowercase kind of at most ${LIMITS.assetKind} ` +
         `letters, digits and _ ${usage}`,
     );
   }
-  if (colon === s.length - 1) fail(field, `${field} has an empty name after "${kind}:"`);
-  checkText(s, field, LIMITS.assetRef, fail);
-  if (EDGE_SPACE_RE.test(s.slice(colon + 1))) {
-    fail(field, `${field} has white space after "${kind}:": trim the name`);
+  if (colon === x.length - 1) {
+    fail(location, field, `${field} has an empty name after "${x.slice(0, colon)}:"`);
+  }
+  checkText(x, field, LIMITS.assetRef, location);
+  // The name's end is the text's end, which checkText has checked.
+  if (isSpace(x.charCodeAt(colon + 1))) {
+    fail(location, field, `${field} has white space after "${x.slice(0, colon)}:": trim the name`);
   }
 }
 
+/** `inputs`, `outputs` (asset references) or `controls`: checked, each entry once, copied. */
 function checkList(
   x: unknown,
-  field: string,
-  max: number,
-  fail: Fail,
-  checkItem: (item: unknown, path: string) => void,
+  field: "inputs" | "outputs" | "controls",
+  location: Location | undefined,
 ): string[] {
-  if (!Array.isArray(x)) fail(field, `${field} must be an array of strings, not ${describe(x)}`);
+  if (!Array.isArray(x)) {
+    fail(location, field, `${field} must be an array of strings, not ${describe(x)}`);
+  }
   const arr = x as unknown[];
-  if (arr.length > max) fail(field, `${field} has ${arr.length} entries: the limit is ${max}`);
-  const seen = new Map<string, number>();
+  const n = arr.length;
+  const max = field === "controls" ? LIMITS.controls : LIMITS.assetList;
+  if (n > max) fail(location, field, `${field} has ${n} entries: the limit is ${max}`);
+  // (measured) A linear scan for repeats beats a Map below a few dozen entries; long lists
+  // still get the Map.
+  const seen = n > 32 ? new Map<string, number>() : undefined;
   const out: string[] = [];
-  for (let i = 0; i < arr.length; i++) {
+  for (let i = 0; i < n; i++) {
     const item = arr[i];
-    const path = `${field}[${i}]`;
-    checkItem(item, path);
-    const s = item as string;
-    const first = seen.get(s);
-    if (first !== undefined) {
-      fail(path, `${path} repeats ${field}[${first}] (${JSON.stringify(s)}): list each once`);
+    if (field === "controls") {
+      if (typeof item !== "string" || !isControl(item)) {
+        fail(
+          location,
+          `${field}[${i}]`,
+          "a control must be an ISO/IEC 27001:2022 Annex A id such as A.8.11",
+        );
+      }
+    } else {
+      checkAssetRef(item, `${field}[${i}]`, location);
     }
-    seen.set(s, i);
+    const s = item as string;
+    let first = -1;
+    if (seen === undefined) {
+      for (let j = 0; j < i; j++) {
+        if (out[j] === s) {
+          first = j;
+          break;
+        }
+      }
+    } else {
+      first = seen.get(s) ?? -1;
+      seen.set(s, first < 0 ? i : first);
+    }
+    if (first >= 0) {
+      const path = `${field}[${i}]`;
+      fail(
+        location,
+        path,
+        `${path} repeats ${field}[${first}] (${JSON.stringify(s)}): list each once`,
+      );
+    }
     out.push(s);
   }
   return out;
 }
 
-/** Deep-copies free-form JSON, checking every value; `depth` is the depth of `x` itself. */
-function copyJson(x: unknown, path: string, depth: number, fail: Fail): JsonValue {
+/**
+ * Deep-copies free-form JSON, checking every value; `depth` is the depth of `x` itself (details
+ * is 1). `keys[d]` holds the member name or index that leads from depth d to depth d + 1, so
+ * the path of a bad value is built only when it is reported.
+ */
+function copyJson(
+  x: unknown,
+  depth: number,
+  keys: (string | number)[],
+  location: Location | undefined,
+): JsonValue {
   switch (typeof x) {
     case "string":
-      if (LONE_SURROGATE_RE.test(x))
-        fail(path, `${path} contains a lone surrogate: send valid Unicode`);
+      if (!isWellFormed(x)) {
+        const path = pathAt(keys, depth);
+        fail(location, path, `${path} contains a lone surrogate: send valid Unicode`);
+      }
       return x;
     case "number":
       if (!Number.isFinite(x)) {
-        fail(path, `${path} is ${String(x)}: numbers must be finite (send it as a string or null)`);
+        const path = pathAt(keys, depth);
+        fail(
+          location,
+          path,
+          `${path} is ${String(x)}: numbers must be finite (send it as a string or null)`,
+        );
       }
       if (Number.isInteger(x) && !Number.isSafeInteger(x)) {
+        const path = pathAt(keys, depth);
         fail(
+          location,
           path,
           `${path} is an integer beyond ±(2^53-1), which JSON numbers cannot carry exactly: ` +
             `send it as a string`,
@@ -441,37 +597,68 @@ function copyJson(x: unknown, path: string, depth: number, fail: Fail): JsonValu
       return x === 0 ? 0 : x; // -0 becomes 0, as in the leaf
     case "boolean":
       return x;
-    case "bigint":
+    case "bigint": {
+      const path = pathAt(keys, depth);
       return fail(
+        location,
         path,
         `${path} is a bigint: send a safe integer as a number, anything larger as a string`,
       );
+    }
     case "object": {
       if (x === null) return null;
       if (depth > LIMITS.detailsDepth) {
-        fail(path, `${path} is nested deeper than ${LIMITS.detailsDepth} levels inside details`);
+        const path = pathAt(keys, depth);
+        fail(
+          location,
+          path,
+          `${path} is nested deeper than ${LIMITS.detailsDepth} levels inside details`,
+        );
       }
       if (Array.isArray(x)) {
         const out: JsonValue[] = new Array(x.length);
-        for (let i = 0; i < x.length; i++)
-          out[i] = copyJson(x[i], `${path}[${i}]`, depth + 1, fail);
+        for (let i = 0; i < x.length; i++) {
+          keys[depth] = i;
+          out[i] = copyJson(x[i], depth + 1, keys, location);
+        }
         return out;
       }
       if (!isPlainObject(x)) break;
       const out: JsonObject = {};
       for (const key of Object.keys(x)) {
-        const keyPath = memberPath(path, key);
-        if (LONE_SURROGATE_RE.test(key)) {
-          fail(keyPath, `a key in ${path} contains a lone surrogate: send valid Unicode`);
+        keys[depth] = key;
+        if (!isWellFormed(key)) {
+          const path = pathAt(keys, depth);
+          fail(
+            location,
+            memberPath(path, key),
+            `a key in ${path} contains a lone surrogate: send valid Unicode`,
+          );
         }
-        setOwn(out, key, copyJson((x as Record<string, unknown>)[key], keyPath, depth + 1, fail));
+        setOwn(out, key, copyJson(x[key], depth + 1, keys, location));
       }
       return out;
     }
     default:
       break;
   }
-  return fail(path, `${path} is ${describe(x)}, which is not JSON`);
+  const path = pathAt(keys, depth);
+  return fail(location, path, `${path} is ${describe(x)}, which is not JSON`);
+}
+
+/** The path of the value at `depth` inside details, from the member names and indexes leading to it. */
+function pathAt(keys: readonly (string | number)[], depth: number): string {
+  let path = "details";
+  for (let d = 1; d < depth; d++) {
+    const k = keys[d] as string | number;
+    path = typeof k === "number" ? `${path}[${k}]` : memberPath(path, k);
+  }
+  return path;
+}
+
+/** Well-formed Unicode (no lone surrogate): ES2024 `isWellFormed`, which lib ES2023 lacks. */
+export function isWellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 /**

@@ -121,3 +121,57 @@ export function appendToEntryBundle(
   out.set(tail, bundle.length);
   return out;
 }
+
+/** One entry bundle's new bytes after an append. */
+export interface BundleUpdate {
+  index: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Every entry bundle that changes when entries are appended to a log of `size` entries, from
+ * the new entries already laid out as bundle records (`uint16_be(len) || entry`, back to back):
+ * the form a bundle stores, so a bundle the new entries fill alone is a view into `records`,
+ * not a copy. Only the first bundle, when it continues the stored partial one, is new memory.
+ * The caller guarantees the records are well formed (it wrote them).
+ * @param size the log size before the append
+ * @param records the new entries' records, concatenated
+ * @param ends where each record ends in `records`, ascending; the last is `records.length`
+ * @param partial the stored bundle floor(size / 256) with its size mod 256 entries; empty when
+ *   size is a multiple of 256
+ * @returns the changed bundles, ascending by index
+ * @throws RangeError when `ends` does not end at `records.length`
+ */
+export function appendRecordsToBundles(
+  size: number,
+  records: Uint8Array,
+  ends: ArrayLike<number>,
+  partial: Uint8Array,
+): BundleUpdate[] {
+  const count = ends.length;
+  if ((count === 0 ? 0 : ends[count - 1]) !== records.length) {
+    throw new RangeError("appendRecordsToBundles: the records do not end where `ends` says");
+  }
+  const out: BundleUpdate[] = [];
+  let index = Math.floor(size / TILE_WIDTH);
+  let have = size % TILE_WIDTH;
+  let done = 0; // records placed
+  let from = 0; // where the next record starts
+  while (done < count) {
+    const take = Math.min(TILE_WIDTH - have, count - done);
+    const to = ends[done + take - 1] as number;
+    let bytes = records.subarray(from, to);
+    if (have > 0) {
+      const joined = new Uint8Array(partial.length + bytes.length);
+      joined.set(partial);
+      joined.set(bytes, partial.length);
+      bytes = joined;
+    }
+    out.push({ index, bytes });
+    done += take;
+    from = to;
+    index++;
+    have = 0;
+  }
+  return out;
+}

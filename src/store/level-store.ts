@@ -21,7 +21,9 @@ import {
   META_ORIGIN,
   META_SIZE,
   META_VKEY,
+  parseBundleKey,
   parseCheckpointKey,
+  parseTileKey,
   SIGNER_FILE,
   STORE_FORMAT,
   tileKey,
@@ -86,9 +88,12 @@ export class LevelStore implements LogReader {
 
   /**
    * Opens an existing store.
+   * @param options.maxOpenFiles LevelDB's limit of open files (default 1000). LevelDB maps every
+   *   open table file into memory; a long sequential read (verification) passes a small limit
+   *   so that what is mapped stays bounded whatever the store size.
    * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO
    */
-  static async open(dir: string): Promise<LevelStore> {
+  static async open(dir: string, options: { maxOpenFiles?: number } = {}): Promise<LevelStore> {
     if (!(await exists(join(dir, DB_DIR, "CURRENT")))) {
       throw new LogsealError(
         "E_STORE_MISSING",
@@ -96,7 +101,7 @@ export class LevelStore implements LogReader {
         { location: { file: dir } },
       );
     }
-    const db = await openDb(join(dir, DB_DIR), false);
+    const db = await openDb(join(dir, DB_DIR), false, options.maxOpenFiles);
     try {
       const format = await getText(db, META_FORMAT);
       if (format !== STORE_FORMAT) {
@@ -148,6 +153,30 @@ export class LevelStore implements LogReader {
 
   async readTile(level: number, index: number): Promise<Uint8Array> {
     return (await this.#get(tileKey(level, index))) ?? EMPTY;
+  }
+
+  /**
+   * Entry bundles with index in [from, to), ascending, as stored: one LevelDB iterator instead
+   * of a get per bundle. A bundle that is not stored is skipped (the caller sees the gap).
+   * (measured) Up to 16 values (at most 2 MiB) per native call: the next read runs while the
+   * caller hashes the previous ones, and few values wait in memory.
+   */
+  async *bundles(from: number, to: number): AsyncGenerator<{ index: number; bytes: Uint8Array }> {
+    if (to <= from) return;
+    yield* this.#range(bundleKey(from), bundleKey(to), (key) => parseBundleKey(key));
+  }
+
+  /** Hash tiles of `level` with index in [from, to), ascending, as stored (see `bundles`). */
+  async *tiles(
+    level: number,
+    from: number,
+    to: number,
+  ): AsyncGenerator<{ index: number; bytes: Uint8Array }> {
+    if (to <= from) return;
+    yield* this.#range(tileKey(level, from), tileKey(level, to), (key) => {
+      const t = parseTileKey(key);
+      return t?.level === level ? t.index : null;
+    });
   }
 
   async *checkpoints(): AsyncIterable<StoredCheckpoint> {
@@ -257,6 +286,37 @@ export class LevelStore implements LogReader {
     }
   }
 
+  async *#range(
+    gte: string,
+    lt: string,
+    indexOf: (key: string) => number | null,
+  ): AsyncGenerator<{ index: number; bytes: Uint8Array }> {
+    // One pass in key order: keep these blocks out of LevelDB's cache (fillCache: false).
+    const it = this.#db.iterator({
+      gte,
+      lt,
+      highWaterMarkBytes: 2 * 1024 * 1024,
+      fillCache: false,
+    });
+    try {
+      for (;;) {
+        let batch: Array<[string, Uint8Array]>;
+        try {
+          batch = await it.nextv(16);
+        } catch (e) {
+          throw ioError(`cannot read ${gte}.. from the store in ${this.dir}`, this.dir, e);
+        }
+        if (batch.length === 0) return;
+        for (const [key, bytes] of batch) {
+          const index = indexOf(key);
+          if (index !== null) yield { index, bytes };
+        }
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
   #checkpoint(key: string, value: Uint8Array): StoredCheckpoint {
     const size = parseCheckpointKey(key);
     const note = fromUtf8(value);
@@ -269,12 +329,13 @@ export class LevelStore implements LogReader {
   }
 }
 
-async function openDb(location: string, create: boolean): Promise<DB> {
+async function openDb(location: string, create: boolean, maxOpenFiles?: number): Promise<DB> {
   const db: DB = new Level<string, Uint8Array>(location, {
     keyEncoding: "utf8",
     valueEncoding: "view",
     createIfMissing: create,
     errorIfExists: create,
+    ...(maxOpenFiles !== undefined ? { maxOpenFiles } : {}),
   });
   try {
     await db.open();

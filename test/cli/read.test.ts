@@ -12,7 +12,9 @@ import {
   leafHash,
   openCheckpoint,
   parseEntryBundle,
+  parseSkey,
   parseVkey,
+  signCheckpoint,
   tilePath,
   tilesForSize,
   toBase64,
@@ -336,6 +338,109 @@ describe("tampering", () => {
     expect(
       json<{ failures: Array<{ kind: string; bundle?: number }> }>(r).failures[0],
     ).toMatchObject({ kind: "bundle", bundle: 1 });
+  });
+
+  /** Rewrites (or, with `undefined`, deletes) one key of a copy of the store; verifies it. */
+  async function tampered(
+    name: string,
+    key: string,
+    change: (v: Uint8Array, skey: string) => Uint8Array | undefined,
+  ): Promise<Array<Record<string, unknown>>> {
+    const s = await copy(name);
+    const skey = (await readFile(join(s, "signer.key"), "utf8")).trim();
+    const db = new Level<string, Uint8Array>(join(s, "db"), { valueEncoding: "view" });
+    await db.open();
+    const next = change(new Uint8Array((await db.get(key)) as Uint8Array), skey);
+    if (next === undefined) await db.del(key);
+    else await db.put(key, next);
+    await db.close();
+    const r = await logseal(["verify", "--store", s, "--key", vkey, "--json"]);
+    expect(r.code, r.stderr).toBe(1);
+    return json<{ failures: Array<Record<string, unknown>> }>(r).failures;
+  }
+
+  const pad = (n: number) => String(n).padStart(16, "0");
+  const text = (s: string) => new TextEncoder().encode(s);
+
+  it.each([
+    [
+      "a garbage bundle",
+      `b/${pad(1)}`,
+      () => text("garbage"),
+      { kind: "bundle", bundle: 1, reason: "malformed" },
+    ],
+    [
+      "a missing bundle",
+      `b/${pad(2)}`,
+      () => undefined,
+      { kind: "bundle", bundle: 2, reason: "missing" },
+    ],
+    [
+      "a changed hash tile",
+      `t/00/${pad(1)}`,
+      (v: Uint8Array) => v.map((b, i) => (i === 40 ? b ^ 1 : b)),
+      { kind: "tile", level: 0, index: 1, hash: 1, entry: 257, reason: "changed" },
+    ],
+    [
+      "a truncated hash tile",
+      `t/01/${pad(0)}`,
+      (v: Uint8Array) => v.subarray(0, 40),
+      { kind: "tile", level: 1, index: 0, hash: 1, reason: "truncated" },
+    ],
+    [
+      "a missing hash tile",
+      `t/00/${pad(2)}`,
+      () => undefined,
+      { kind: "tile", level: 0, index: 2, reason: "missing" },
+    ],
+    [
+      "an unparsable checkpoint",
+      `c/${pad(600)}`,
+      () => text("garbage"),
+      { kind: "checkpoint", size: 600 },
+    ],
+    [
+      "a checkpoint signed over a wrong root",
+      `c/${pad(300)}`,
+      (_v: Uint8Array, skey: string) =>
+        text(
+          signCheckpoint(
+            { origin: ORIGIN, size: 300, root: new Uint8Array(32), extensions: [] },
+            parseSkey(skey),
+          ),
+        ),
+      { kind: "checkpoint", size: 300, actual: toBase64(new Uint8Array(32)) },
+    ],
+    [
+      "a checkpoint stored under another size",
+      `c/${pad(600)}`,
+      (_v: Uint8Array, skey: string) =>
+        text(
+          signCheckpoint(
+            { origin: ORIGIN, size: 601, root: new Uint8Array(32), extensions: [] },
+            parseSkey(skey),
+          ),
+        ),
+      { kind: "checkpoint", size: 600, signer: ORIGIN },
+    ],
+    [
+      "a raised tree size",
+      "meta/size",
+      () => text("800"),
+      { kind: "bundle", bundle: 2, reason: "count", actual: 188 },
+    ],
+  ] as const)("locates %s", async (name, key, change, first) => {
+    const failures = await tampered(`tamper-${name.replaceAll(" ", "-")}`, key, change);
+    expect(failures[0]).toMatchObject(first);
+  });
+
+  it("catches a lowered tree size that hides entries", async () => {
+    const failures = await tampered("tamper-lowered", "meta/size", () => text("512"));
+    expect(failures.map((f) => [f.kind, f.size])).toEqual([
+      ["checkpoint", 600],
+      ["checkpoint", N],
+      ["size", 512],
+    ]);
   });
 });
 

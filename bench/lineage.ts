@@ -1,0 +1,384 @@
+/**
+ * The lineage benchmark: index maintenance cost on the append path, then upstream closure and
+ * query-by-actor latency on a large indexed store.
+ *
+ *   npm run bench:lineage -- [--events N] [--assets A] [--batch B] [--compare M] [--samples S]
+ *                            [--dir D] [--json]
+ *
+ *   --events N    events in the large store (default 1,000,000)
+ *   --assets A    assets (default 10,000): A/20 chains of 20 assets each, so lineage chains
+ *                 are up to 20 deep; 1 in 10 assets also has a fixed parent in another chain
+ *                 (diamonds and branches)
+ *   --batch B     events per append (default 10,000)
+ *   --compare M   events appended to two fresh stores, batch for batch alternately, one without
+ *                 and one with the indexer, to compare append throughput (default 200,000); the
+ *                 indexed one then grows to N
+ *   --samples S   closures and queries timed (default 500)
+ *   --pattern P   pipeline (default) or uniform: see generate()
+ *   --dir D       build in D and keep it (default: a temp directory, removed)
+ *   --json        one JSON object on stdout
+ *
+ * Synthetic events, from a seeded PRNG (see generate()): derivations of an asset from its fixed
+ * parents (`dataset.transform`, inputs → outputs, so the same edges are asserted again and
+ * again, as a daily pipeline does), reads, PII scans and denied accesses; 500 analysts, the
+ * busiest far more active than the quietest, and 20 pipeline services. Until `Log` runs the indexer inside its append batch,
+ * "with the indexer" is `log.append` followed by `store.write(lineageIndexer.puts(...))`: two
+ * batches instead of one, so the cost measured is an upper bound.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  assets,
+  type Event,
+  init,
+  type Log,
+  lineage,
+  lineageIndexer,
+  query,
+  reindex,
+} from "../src/index.js";
+
+const { values: opts } = parseArgs({
+  options: {
+    events: { type: "string" },
+    assets: { type: "string" },
+    batch: { type: "string" },
+    compare: { type: "string" },
+    samples: { type: "string" },
+    pattern: { type: "string" },
+    dir: { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+
+function count(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text.replaceAll("_", ""));
+  if (!Number.isSafeInteger(n) || n < 1) {
+    process.stderr.write(`bench:lineage: --${name} must be a positive integer\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const N = count("events", opts.events, 1_000_000);
+const ASSETS = count("assets", opts.assets, 10_000);
+const BATCH = count("batch", opts.batch, 10_000);
+const COMPARE = Math.min(count("compare", opts.compare, 200_000), N);
+const SAMPLES = count("samples", opts.samples, 500);
+const PATTERN = opts.pattern ?? "pipeline";
+if (PATTERN !== "pipeline" && PATTERN !== "uniform") {
+  process.stderr.write("bench:lineage: --pattern is pipeline or uniform\n");
+  process.exit(2);
+}
+const DEPTH = 20;
+const CHAINS = Math.max(1, Math.floor(ASSETS / DEPTH));
+const ACTORS = 500;
+const T0 = Date.UTC(2026, 0, 1);
+
+/** mulberry32 */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const assetName = (chain: number, level: number): string =>
+  level === 0
+    ? `source:s3/landing/c${chain}`
+    : level === DEPTH - 1
+      ? `model:c${chain}@1`
+      : `dataset:c${chain}/l${String(level).padStart(2, "0")}`;
+
+/** The fixed parents of (chain, level): its predecessor, and for 1 in 10 one in another chain. */
+function parents(chain: number, level: number): string[] {
+  if (level === 0) return [];
+  const own = assetName(chain, level - 1);
+  const h = (chain * 2654435761 + level * 40503) >>> 0;
+  if (h % 10 !== 0) return [own];
+  const other = (chain + 1 + (h % (CHAINS - 1 || 1))) % CHAINS;
+  return other === chain ? [own] : [own, assetName(other, level - 1)];
+}
+
+const actorName = (r: number): string =>
+  `user-${String(Math.floor(r ** 1.5 * ACTORS)).padStart(3, "0")}`;
+
+/** Event `i`'s producer time: one second apart. */
+const tsOf = (i: number) => T0 + i * 1000;
+
+/**
+ * Events [from, from + n): input events and the stored events the indexer sees.
+ *
+ * `pipeline` (the default): runs of a pipeline. A run takes one chain from a random level to
+ * its end under one service actor, deriving each asset from its parents, and after each step
+ * analysts read the new asset (two reads on average), a PII scan runs on one in five, and one
+ * in fifty reads is denied. `uniform`: every event picks its chain, level, actor and kind at
+ * random (no locality at all: the worst case for grouping postings by block).
+ */
+function generate(from: number, n: number, at: number): { inputs: object[]; events: Event[] } {
+  const rnd = prng(from + 1);
+  const inputs: object[] = [];
+  const events: Event[] = [];
+  const push = (e: Omit<Event, "v" | "at">) => {
+    inputs.push(e);
+    events.push({ ...e, v: 1, at } as Event);
+  };
+  const read = (i: number, asset: string) => {
+    const r = rnd();
+    const actor = { id: actorName(rnd()) };
+    if (r < 0.02) push({ ts: tsOf(i), actor, action: "access.denied", outcome: "denied", asset });
+    else if (r < 0.22) {
+      push({
+        ts: tsOf(i),
+        actor: { id: "svc-pii-scanner" },
+        action: "pii.scan",
+        outcome: "success",
+        asset,
+        inputs: [asset],
+        controls: ["A.8.11"],
+      });
+    } else push({ ts: tsOf(i), actor, action: "dataset.read", outcome: "success", asset });
+  };
+  const derive = (i: number, chain: number, level: number, actor: string) => {
+    const out = assetName(chain, level);
+    push({
+      ts: tsOf(i),
+      actor: { id: actor },
+      action: "dataset.transform",
+      outcome: "success",
+      asset: out,
+      inputs: parents(chain, level),
+      outputs: [out],
+      controls: ["A.8.32"],
+    });
+  };
+  let i = from;
+  if (PATTERN === "uniform") {
+    for (; i < from + n; i++) {
+      const chain = Math.floor(rnd() * CHAINS);
+      if (rnd() < 0.5) derive(i, chain, 1 + Math.floor(rnd() * (DEPTH - 1)), actorName(rnd()));
+      else read(i, assetName(chain, Math.floor(rnd() * DEPTH)));
+    }
+    return { inputs, events };
+  }
+  while (i < from + n) {
+    const chain = Math.floor(rnd() * CHAINS);
+    const service = `svc-pipeline-${chain % 20}`;
+    for (let level = 1 + Math.floor(rnd() * (DEPTH - 1)); level < DEPTH && i < from + n; level++) {
+      derive(i++, chain, level, service);
+      for (let k = Math.floor(rnd() * 5); k > 0 && i < from + n; k--) {
+        read(i++, assetName(chain, level));
+      }
+    }
+  }
+  return { inputs, events };
+}
+
+const progress = (s: string) => process.stderr.write(`${s}\n`);
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+let indexKeys = 0;
+let buildMs = 0;
+let writeMs = 0;
+let buildCpu = 0;
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+
+/**
+ * Appends one generated batch, then (when `indexed`) writes the indexer's puts. Returns wall
+ * and CPU milliseconds (process CPU: every thread, LevelDB's included) of both steps.
+ */
+async function appendBatch(log: Log, from: number, n: number, indexed: boolean) {
+  const at = Date.now();
+  const { inputs, events } = generate(from, n, at);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const results = await log.append(inputs, { now: at });
+  const t1 = performance.now();
+  const appendCpu = cpuMs(c0);
+  const c1 = process.cpuUsage();
+  if (indexed) {
+    const entries = results.map((r, k) => ({ index: r.index, event: events[k] as Event }));
+    const puts = await lineageIndexer.puts(entries, log.store);
+    const tw = performance.now();
+    buildMs += tw - t1;
+    buildCpu += cpuMs(c1);
+    indexKeys += puts.length;
+    await log.store.write(puts);
+    writeMs += performance.now() - tw;
+  }
+  const t2 = performance.now();
+  return { append: t1 - t0, index: t2 - t1, appendCpu, indexCpu: indexed ? cpuMs(c1) : 0 };
+}
+
+const root = opts.dir ?? (await mkdtemp(join(tmpdir(), "logseal-bench-lineage-")));
+const started = Date.now();
+try {
+  // 1. Append throughput, without and with the indexer, batch for batch alternately.
+  const plain = await init(join(root, "plain"), { origin: "example.com/logseal/bench-plain" });
+  const log = await init(join(root, "indexed"), { origin: "example.com/logseal/bench-lineage" });
+  let plainMs = 0;
+  let appendMs = 0;
+  let indexMs = 0;
+  let plainCpu = 0;
+  let appendCpu = 0;
+  let indexCpu = 0;
+  for (let done = 0; done < COMPARE; done += BATCH) {
+    const n = Math.min(BATCH, COMPARE - done);
+    const p = await appendBatch(plain, done, n, false);
+    plainMs += p.append;
+    plainCpu += p.appendCpu;
+    const t = await appendBatch(log, done, n, true);
+    appendMs += t.append;
+    indexMs += t.index;
+    appendCpu += t.appendCpu;
+    indexCpu += t.indexCpu;
+    if ((done / BATCH) % 5 === 4) progress(`compare: ${done + n}/${COMPARE}`);
+  }
+  const t = performance.now();
+  const re = await reindex(plain);
+  const reindexMs = performance.now() - t;
+  await plain.close();
+
+  // 2. Grow the indexed store to N events.
+  let growAppend = 0;
+  let growIndex = 0;
+  for (let done = COMPARE; done < N; done += BATCH) {
+    const n = Math.min(BATCH, N - done);
+    const x = await appendBatch(log, done, n, true);
+    growAppend += x.append;
+    growIndex += x.index;
+    if ((done / BATCH) % 10 === 9) progress(`grow: ${done + n}/${N}`);
+  }
+  await log.checkpoint();
+
+  // 3. Upstream closure of assets at the bottom of their chains (models), and query by actor.
+  const rnd = prng(7);
+  const models = (await assets(log.store, { kind: "model" })).map((a) => a.asset);
+  const closure: number[] = [];
+  let nodes = 0;
+  let edges = 0;
+  let truncated = 0;
+  for (let i = 0; i < SAMPLES; i++) {
+    const asset = models[Math.floor(rnd() * models.length)] as string;
+    const t0 = performance.now();
+    const g = await lineage(log.store, asset, { direction: "up", depth: DEPTH });
+    closure.push(performance.now() - t0);
+    nodes += g.nodes.length;
+    edges += g.edges.length;
+    if (g.truncated) truncated++;
+  }
+  const byActor: number[] = [];
+  let hits = 0;
+  for (let i = 0; i < SAMPLES; i++) {
+    const actor = actorName(rnd());
+    const t0 = performance.now();
+    const page = await query(log.store, { actor, limit: 100 });
+    byActor.push(performance.now() - t0);
+    hits += page.entries.length;
+  }
+  const twoFilters: number[] = [];
+  for (let i = 0; i < Math.min(SAMPLES, 200); i++) {
+    const actor = actorName(rnd());
+    const t0 = performance.now();
+    await query(log.store, { actor, action: "pii.scan", limit: 100 });
+    twoFilters.push(performance.now() - t0);
+  }
+  await log.close();
+
+  const result = {
+    bench: "lineage",
+    date: new Date().toISOString(),
+    machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length },
+    params: {
+      pattern: PATTERN,
+      events: N,
+      assets: CHAINS * DEPTH,
+      chains: CHAINS,
+      depth: DEPTH,
+      batch: BATCH,
+      compare: COMPARE,
+      samples: SAMPLES,
+      actors: ACTORS,
+    },
+    append: {
+      events: COMPARE,
+      withoutIndexerPerSecond: Math.round(COMPARE / (plainMs / 1000)),
+      withIndexerPerSecond: Math.round(COMPARE / ((appendMs + indexMs) / 1000)),
+      indexerCost: round((appendMs + indexMs) / plainMs - 1, 3),
+      cpuMsPerEventWithout: round(plainCpu / COMPARE, 4),
+      cpuMsPerEventWith: round((appendCpu + indexCpu) / COMPARE, 4),
+      indexerCpuCost: round((appendCpu + indexCpu) / plainCpu - 1, 3),
+      indexKeysPerEvent: round(indexKeys / N, 2),
+      indexBuildMs: Math.round(buildMs),
+      indexBuildCpuMs: Math.round(buildCpu),
+      indexWriteMs: Math.round(writeMs),
+      appendMsInIndexedStore: Math.round(appendMs),
+      indexMs: Math.round(indexMs),
+      plainMs: Math.round(plainMs),
+      growEvents: N - COMPARE,
+      growWithIndexerPerSecond:
+        N > COMPARE ? Math.round((N - COMPARE) / ((growAppend + growIndex) / 1000)) : null,
+      growIndexShare: N > COMPARE ? round(growIndex / (growAppend + growIndex), 3) : null,
+    },
+    reindex: { events: re.to, perSecond: Math.round(re.to / (reindexMs / 1000)) },
+    closure: {
+      p50Ms: round(pct(closure, 50)),
+      p99Ms: round(pct(closure, 99)),
+      meanNodes: round(nodes / SAMPLES, 1),
+      meanEdges: round(edges / SAMPLES, 1),
+      truncated,
+    },
+    queryByActor: {
+      p50Ms: round(pct(byActor, 50)),
+      p99Ms: round(pct(byActor, 99)),
+      meanHits: round(hits / SAMPLES, 1),
+    },
+    queryActorAndAction: { p50Ms: round(pct(twoFilters, 50)), p99Ms: round(pct(twoFilters, 99)) },
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const a = result.append;
+    console.log(
+      `${result.date.slice(0, 10)}, node ${process.version}, ${result.machine.cores} × ${result.machine.cpu}`,
+    );
+    console.log(
+      `store: ${N} events over ${CHAINS * DEPTH} assets (${CHAINS} chains of ${DEPTH}), batches of ${BATCH}`,
+    );
+    console.log(
+      `append (${COMPARE} events): ${a.withoutIndexerPerSecond}/s without the indexer, ${a.withIndexerPerSecond}/s with it (cost ${(a.indexerCost * 100).toFixed(1)}% in wall time, ${(a.indexerCpuCost * 100).toFixed(1)}% in CPU time; ${a.indexKeysPerEvent} index keys an event)`,
+    );
+    if (a.growWithIndexerPerSecond !== null)
+      console.log(
+        `append with the indexer, ${COMPARE}..${N}: ${a.growWithIndexerPerSecond}/s (indexer ${((a.growIndexShare ?? 0) * 100).toFixed(1)}% of the time)`,
+      );
+    console.log(`reindex: ${result.reindex.perSecond} entries/s`);
+    console.log(
+      `upstream closure (depth ${DEPTH}): p50 ${result.closure.p50Ms} ms, p99 ${result.closure.p99Ms} ms (${result.closure.meanNodes} nodes, ${result.closure.meanEdges} edges on average)`,
+    );
+    console.log(
+      `query by actor, first 100: p50 ${result.queryByActor.p50Ms} ms, p99 ${result.queryByActor.p99Ms} ms`,
+    );
+    console.log(
+      `query by actor and action, first 100: p50 ${result.queryActorAndAction.p50Ms} ms, p99 ${result.queryActorAndAction.p99Ms} ms`,
+    );
+    console.log(`total ${result.seconds} s`);
+  }
+} finally {
+  if (opts.dir === undefined) await rm(root, { recursive: true, force: true });
+}

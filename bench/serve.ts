@@ -1,0 +1,379 @@
+/**
+ * The server load benchmark: `logseal serve` (the built CLI, a child process) on 127.0.0.1 over
+ * a fresh store in a temp directory, loaded with autocannon, watched by one live-tail subscriber,
+ * then killed with SIGKILL mid-load and restarted.
+ *
+ *   npm run bench:serve -- [--duration S] [--connections C] [--events N] [--tail all|none]
+ *                          [--crash S] [--json]
+ *
+ *   --duration S     seconds of load on POST /v1/events (default 60, at most 600)
+ *   --connections C  autocannon connections, one request in flight each (default 16, at most 256)
+ *   --events N       events per request (default 100, at most 10000)
+ *   --tail all|none  one subscriber on GET /v1/stream receiving every event (default all)
+ *   --crash S        seconds of load before the SIGKILL in the crash phase (default 3; 0 skips it)
+ *   --json           one JSON object on stdout instead of the table
+ *
+ * Phases:
+ *  1. load: autocannon POSTs N events per request (NDJSON, demo events with unique ids, `ts` set
+ *     when the body is built) for S seconds; reports events/s acknowledged, request latency
+ *     p50/p99 and every error, non-2xx answer and timeout. The subscriber (its own process)
+ *     records, per event, now − ts (from the producer building the request to delivery) and
+ *     now − at (from the group commit to delivery).
+ *  2. crash: C writers POST with their own fetch loop and record each id the server
+ *     acknowledged; after --crash seconds the server gets SIGKILL. The store is then opened
+ *     directly: every acknowledged id must be present, and `verifyLog` must pass. Then a new
+ *     server is started on the store, serves `/healthz` and the log size, and stops on SIGTERM.
+ *
+ * Needs `npm run build` first (it runs dist/cli/main.js). Loopback only; the run is bounded by
+ * --duration plus about 20 s. Exit code 1 when an acknowledged event is missing, verification
+ * fails, or the load saw errors.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createToken,
+  demoScenario,
+  init,
+  LogClient,
+  open,
+  parseVkey,
+  verifyLog,
+} from "../src/index.js";
+
+const MAIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+
+// --- the subscriber process --------------------------------------------------------------
+
+if (process.argv[2] === "--subscriber") {
+  await subscriber(process.argv[3] as string, process.env.LOGSEAL_TOKEN as string);
+  process.exit(0);
+}
+
+/** Receives every event until stdin closes, then prints its latency summary as JSON. */
+async function subscriber(url: string, token: string): Promise<void> {
+  const fromTs: number[] = [];
+  const fromAt: number[] = [];
+  const abort = new AbortController();
+  process.stdin.on("end", () => abort.abort()).resume();
+  const client = new LogClient(url, { token });
+  process.stdout.write("ready\n");
+  try {
+    for await (const { event } of client.stream({ signal: abort.signal })) {
+      const now = Date.now();
+      fromTs.push(now - event.ts);
+      fromAt.push(now - event.at);
+    }
+  } catch {
+    // aborted
+  }
+  process.stdout.write(
+    `${JSON.stringify({ events: fromTs.length, fromTs: summary(fromTs), fromAt: summary(fromAt) })}\n`,
+  );
+}
+
+function summary(xs: number[]): { p50: number; p99: number; max: number } {
+  const s = Float64Array.from(xs).sort();
+  const at = (q: number) =>
+    s.length === 0 ? Number.NaN : (s[Math.min(s.length - 1, Math.floor(q * s.length))] as number);
+  return { p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
+// --- the driver --------------------------------------------------------------------------
+
+interface AutocannonResult {
+  duration: number;
+  latency: { p50: number; p99: number; average: number; max: number };
+  requests: { average: number; total: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  "2xx": number;
+}
+type Autocannon = (
+  opts: Record<string, unknown>,
+  cb: (err: Error | null, result: AutocannonResult) => void,
+) => unknown;
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+function bounded(name: string, fallback: number, min: number, max: number): number {
+  const v = Number(option(name, String(fallback)));
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new Error(`--${name} must be an integer in ${min}..${max}`);
+  }
+  return v;
+}
+
+const duration = bounded("duration", 60, 1, 600);
+const connections = bounded("connections", 16, 1, 256);
+const perRequest = bounded("events", 100, 1, 10_000);
+const crashAfter = bounded("crash", 3, 0, 60);
+const tail = option("tail", "all");
+const asJson = process.argv.includes("--json");
+if (tail !== "all" && tail !== "none") throw new Error("--tail must be all or none");
+if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
+
+const progress = (s: string) => process.stderr.write(`${s}\n`);
+
+/** Event templates without `id` and `ts`: `{"id":…,"ts":…,` + template. */
+const templates = demoScenario({ days: 4 })
+  .flatMap((d) => d.events)
+  .map((e) => {
+    const { id: _id, ts: _ts, ...rest } = e as Record<string, unknown>;
+    return JSON.stringify(rest).slice(1);
+  });
+let seq = 0;
+function body(prefix: string): string {
+  const ts = Date.now();
+  let s = "";
+  for (let i = 0; i < perRequest; i++) {
+    const n = seq++;
+    s += `{"id":"${prefix}-${n}","ts":${ts},${templates[n % templates.length]}\n`;
+  }
+  return s;
+}
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+function serve(store: string): Promise<Served> {
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      "serve",
+      "--store",
+      store,
+      "--listen",
+      "127.0.0.1:0",
+      "--json",
+      "--rate-limit",
+      "1000000",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      const nl = out.indexOf("\n");
+      if (nl >= 0)
+        resolve({ child, url: (JSON.parse(out.slice(0, nl)) as { url: string }).url, exited });
+    });
+    void exited.then((code) => reject(new Error(`logseal serve exited with ${code}`)));
+  });
+}
+
+function load(url: string, token: string, seconds: number): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/v1/events`,
+        method: "POST",
+        connections,
+        pipelining: 1,
+        duration: seconds,
+        timeout: 10,
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/x-ndjson" },
+        requests: [
+          {
+            setupRequest: (req: Record<string, unknown>) => {
+              req.body = body("load");
+              return req;
+            },
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+}
+
+const dir = await mkdtemp(join(tmpdir(), "logseal-bench-serve-"));
+const store = join(dir, "store");
+const loadAvgAtStart = loadavg();
+let failed = false;
+try {
+  const log = await init(store, { origin: "example.com/logseal/bench-serve" });
+  const writer = (await createToken(log.store, { name: "bench-writer", role: "writer" })).token;
+  const viewer = (await createToken(log.store, { name: "bench-viewer", role: "viewer" })).token;
+  const vkey = log.vkey;
+  await log.close();
+
+  // 1. load
+  let server = await serve(store);
+  progress(`server at ${server.url}; warming up 2 s`);
+  await load(server.url, writer, 2);
+  let sub: ChildProcess | undefined;
+  let subOut = "";
+  if (tail === "all") {
+    sub = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), "--subscriber", server.url],
+      {
+        stdio: ["pipe", "pipe", "inherit"],
+        env: { ...process.env, LOGSEAL_TOKEN: viewer },
+      },
+    );
+    sub.stdout?.setEncoding("utf8").on("data", (d: string) => (subOut += d));
+    while (!subOut.includes("ready\n")) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  progress(`load: ${duration} s, ${connections} connections, ${perRequest} events per request`);
+  const r = await load(server.url, writer, duration);
+  let tailResult: {
+    events: number;
+    fromTs: ReturnType<typeof summary>;
+    fromAt: ReturnType<typeof summary>;
+  } | null = null;
+  if (sub !== undefined) {
+    await new Promise((res) => setTimeout(res, 500));
+    const done = new Promise((res) => sub?.on("exit", res));
+    sub.stdin?.end();
+    await done;
+    tailResult = JSON.parse(
+      subOut
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .at(-1) ?? "null",
+    );
+  }
+  const acked = r["2xx"] * perRequest;
+  const sizeAfterLoad = (await new LogClient(server.url, { token: viewer }).info()).size;
+  const loadResult = {
+    seconds: r.duration,
+    requests: r.requests.total,
+    eventsAcknowledged: acked,
+    eventsPerSecond: Math.round(acked / r.duration),
+    latencyMs: {
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      mean: r.latency.average,
+      max: r.latency.max,
+    },
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+    treeSize: sizeAfterLoad,
+  };
+  if (r.errors + r.timeouts + r.non2xx > 0) failed = true;
+
+  // 2. crash
+  let crash: Record<string, unknown> | null = null;
+  if (crashAfter > 0) {
+    progress(`crash: ${connections} writers for ${crashAfter} s, then SIGKILL`);
+    const ackedIds: string[] = [];
+    let stop = false;
+    let round = 0;
+    const loop = async (w: number) => {
+      while (!stop) {
+        const text = body(`crash-${w}-${round++}`);
+        const ids = [...text.matchAll(/^\{"id":"([^"]+)"/gm)].map((m) => m[1] as string);
+        try {
+          const res = await fetch(`${server.url}/v1/events`, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${writer}`, "Content-Type": "application/x-ndjson" },
+            body: text,
+          });
+          await res.arrayBuffer();
+          if (res.status === 200) ackedIds.push(...ids);
+        } catch {
+          return;
+        }
+      }
+    };
+    const loops = Array.from({ length: connections }, (_, w) => loop(w));
+    await new Promise((res) => setTimeout(res, crashAfter * 1000));
+    server.child.kill("SIGKILL");
+    await server.exited;
+    stop = true;
+    await Promise.all(loops);
+    const reopened = await open(store);
+    let missing = 0;
+    let verified = false;
+    let size = 0;
+    const t0 = performance.now();
+    try {
+      size = reopened.size;
+      for (let i = 0; i < ackedIds.length; i += 10_000) {
+        const found = await reopened.store.lookupIds(ackedIds.slice(i, i + 10_000));
+        missing += found.filter((x) => x === undefined).length;
+      }
+      verified = (await verifyLog(reopened.store, { keys: [parseVkey(vkey)] })).ok;
+    } finally {
+      await reopened.close();
+    }
+    const verifySeconds = (performance.now() - t0) / 1000;
+    server = await serve(store);
+    const health = await (await fetch(`${server.url}/healthz`)).json();
+    const info = await new LogClient(server.url, { token: viewer }).info();
+    server.child.kill("SIGTERM");
+    const exit = await server.exited;
+    crash = {
+      acknowledged: ackedIds.length,
+      missing,
+      treeSize: size,
+      verified,
+      verifySeconds: Math.round(verifySeconds * 10) / 10,
+      restart: { healthy: (health as { ok: boolean }).ok, size: info.size, exit },
+    };
+    if (missing > 0 || !verified || info.size !== size || exit !== 0) failed = true;
+  } else {
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }
+
+  const result = {
+    bench: "serve",
+    date: new Date().toISOString(),
+    command: `npm run bench:serve -- ${process.argv.slice(2).join(" ")}`.trim(),
+    machine: {
+      node: process.version,
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      loadAvgAtStart: loadAvgAtStart.map((x) => Math.round(x * 100) / 100),
+    },
+    params: { duration, connections, eventsPerRequest: perRequest, tail, crashAfter },
+    load: loadResult,
+    tail: tailResult,
+    crash,
+  };
+  if (asJson) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const l = loadResult;
+    console.log(
+      `${result.date.slice(0, 10)}, node ${process.version}, ${result.machine.cores} cores (${result.machine.cpu}), load average at start ${result.machine.loadAvgAtStart.join(" ")}`,
+    );
+    console.log(
+      `load: ${l.eventsPerSecond.toLocaleString("en-US")} events/s acknowledged (${l.eventsAcknowledged.toLocaleString("en-US")} in ${l.seconds} s, ${connections} connections × ${perRequest} events)`,
+    );
+    console.log(
+      `      request latency p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms, max ${l.latencyMs.max} ms; errors ${l.errors}, timeouts ${l.timeouts}, non-2xx ${l.non2xx}`,
+    );
+    if (tailResult) {
+      console.log(
+        `tail: ${tailResult.events.toLocaleString("en-US")} events delivered; from request built p50 ${tailResult.fromTs.p50} ms, p99 ${tailResult.fromTs.p99} ms; from commit p50 ${tailResult.fromAt.p50} ms, p99 ${tailResult.fromAt.p99} ms`,
+      );
+    }
+    if (crash) {
+      console.log(
+        `crash: SIGKILL after ${crashAfter} s: ${crash.acknowledged} acknowledged, ${crash.missing} missing; tree size ${crash.treeSize}; verifyLog ${crash.verified ? "ok" : "FAILED"} (${crash.verifySeconds} s); restart healthy=${(crash.restart as { healthy: boolean }).healthy}`,
+      );
+    }
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;

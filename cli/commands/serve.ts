@@ -1,0 +1,142 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import {
+  LogsealError,
+  listTokens,
+  open,
+  type ServerOptions,
+  startServer,
+} from "../../src/index.js";
+import { parseIndex, storeDir } from "../args.js";
+import { note, print } from "../output.js";
+import { run } from "../run.js";
+
+interface ServeOpts {
+  store?: string;
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  checkpointInterval: string;
+  rateLimit: string;
+  maxBody: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description(
+      "own the store and serve it over HTTP: ingest, reads, proofs, tiles, live tail (formats/http-api.md)",
+    )
+    .option("--store <dir>", "store directory")
+    .option(
+      "--listen <host:port>",
+      "address to listen on (port 0: any free port)",
+      "127.0.0.1:7070",
+    )
+    .option("--tls-cert <file>", "PEM certificate chain: serve HTTPS (with --tls-key)")
+    .option("--tls-key <file>", "PEM private key of the certificate")
+    .option(
+      "--checkpoint-interval <seconds>",
+      "sign a checkpoint this often when the tree grew (0: only on request and at shutdown)",
+      "5",
+    )
+    .option("--rate-limit <n>", "requests per second per token (bursts of twice as many)", "1000")
+    .option("--max-body <bytes>", "largest request body", String(8 * 1024 * 1024))
+    .option("--json", "print {url, pid, store} as one JSON line once listening")
+    .action((opts: ServeOpts) =>
+      run(opts.json === true, async () => {
+        const dir = storeDir(opts.store);
+        const { host, port } = parseListen(opts.listen);
+        const interval = parseIndex(opts.checkpointInterval, "--checkpoint-interval");
+        const rate = parseIndex(opts.rateLimit, "--rate-limit");
+        if (rate < 1) throw new LogsealError("E_USAGE", "--rate-limit must be at least 1");
+        const maxBody = parseIndex(opts.maxBody, "--max-body");
+        const tls = await readTls(opts.tlsCert, opts.tlsKey);
+        const log = await open(dir);
+        let server: Awaited<ReturnType<typeof startServer>>;
+        try {
+          const options: ServerOptions = {
+            host,
+            port,
+            checkpointInterval: interval * 1000,
+            rateLimit: { rate, burst: rate * 2 },
+            maxBodyBytes: maxBody,
+            onError: (e) => note(`logseal serve: ${e instanceof Error ? e.message : String(e)}`),
+          };
+          if (tls !== undefined) options.tls = tls;
+          server = await startServer(log, options);
+        } catch (e) {
+          await log.close();
+          throw e;
+        }
+        if (opts.json) {
+          print(JSON.stringify({ url: server.url, pid: process.pid, store: dir }));
+        } else {
+          print(`logseal serve: listening on ${server.url} (store ${dir}, ${log.size} entries)`);
+        }
+        if ((await listTokens(log.store)).every((t) => t.revoked !== undefined)) {
+          note(
+            `logseal serve: no active tokens, so every request but /healthz is refused: stop the server and run 'logseal token create --role admin --name NAME --store ${dir}'`,
+          );
+        }
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            note(`logseal serve: ${signal}: finishing in-flight appends and signing a checkpoint`);
+            // A second signal does not wait: what was acknowledged is in LevelDB already.
+            process.once("SIGINT", () => process.exit(130));
+            process.once("SIGTERM", () => process.exit(143));
+            resolve();
+          };
+          process.once("SIGINT", () => stop("SIGINT"));
+          process.once("SIGTERM", () => stop("SIGTERM"));
+        });
+        try {
+          const final = await server.close();
+          const size = log.size;
+          note(
+            `logseal serve: stopped at tree size ${size}${final ? `, latest checkpoint of size ${final.size}` : ""}`,
+          );
+        } finally {
+          await log.close();
+        }
+        return undefined;
+      }),
+    );
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT` or `PORT`. */
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(text);
+  const port = Number(m?.[2]);
+  if (m === null || !Number.isInteger(port) || port > 65535) {
+    throw new LogsealError(
+      "E_USAGE",
+      `--listen must be HOST:PORT (such as 127.0.0.1:7070), got ${JSON.stringify(text)}`,
+      { location: { field: "--listen" } },
+    );
+  }
+  const host = (m[1] ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1");
+  return { host, port };
+}
+
+async function readTls(
+  cert: string | undefined,
+  key: string | undefined,
+): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) {
+    throw new LogsealError("E_USAGE", "HTTPS needs both --tls-cert and --tls-key");
+  }
+  const read = async (file: string) => {
+    try {
+      return await readFile(file);
+    } catch (e) {
+      throw new LogsealError("E_IO", `cannot read ${file}: ${(e as Error).message}`, {
+        location: { file },
+        cause: e,
+      });
+    }
+  };
+  return { cert: await read(cert), key: await read(key) };
+}

@@ -1,0 +1,139 @@
+/**
+ * The detectors, run together over one string.
+ *
+ * `detect` runs every enabled detector, then resolves overlaps: when two findings overlap, the
+ * one whose kind comes first in KINDS wins (a JWT inside `Authorization: Bearer …` is a `jwt`,
+ * not a generic `secret`; an IPv4 address inside an IPv6 one is part of the `ipv6`), and among
+ * findings of the same kind the one that starts first. The result is sorted by position and
+ * its findings do not overlap.
+ *
+ * Every detector is linear in the length of the text: they scan with loops whose lookahead
+ * is bounded, and each of their regular expressions either scans the text with a literal
+ * prefix and bounded quantifiers (no nesting), or runs only on a candidate of bounded length
+ * (a member name of at most 64 characters, a value of at most 256). test/privacy/redos.test.ts
+ * runs each detector on 100 KB adversarial inputs. A census of the text (chars.ts) first
+ * skips the detectors that cannot match.
+ */
+
+import { detectCards } from "./card.js";
+import { type Census, census } from "./chars.js";
+import { detectEmails } from "./email.js";
+import { type Finding, KINDS, type Kind, type Scan } from "./finding.js";
+import { detectGenericSecrets, secretName } from "./generic.js";
+import { detectIbans } from "./iban.js";
+import { detectIpv4, detectIpv6 } from "./ip.js";
+import { detectPhones } from "./phone.js";
+import { detectSsns } from "./ssn.js";
+import { detectAwsSecrets, detectPrivateKeys, detectTokens } from "./tokens.js";
+
+/** Options of `detect`. */
+export interface DetectOptions {
+  /**
+   * The JSON member name the text is the value of. Generic secrets and AWS secret keys use it
+   * as context (`{"password": "…"}`); SSNs without separators need it or a keyword in the text.
+   */
+  key?: string;
+  /** Kinds to look for (default: all of KINDS). */
+  kinds?: Iterable<Kind>;
+}
+
+const RANK: ReadonlyMap<Kind, number> = new Map(KINDS.map((k, i) => [k, i]));
+
+interface Family {
+  kinds: readonly Kind[];
+  /** False when the text cannot hold a finding of this family (a cheap necessary condition). */
+  may: (text: string, c: Census) => boolean;
+  run: (scan: Scan, out: Finding[]) => void;
+}
+
+/** Every shaped token contains one of these (a cheap test before the eight token rules). */
+const TOKEN_HINT =
+  /AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|k_live_|k_test_|AIza|eyJ/;
+
+const FAMILIES: readonly Family[] = [
+  { kinds: ["private-key"], may: (t) => t.includes("-----BEGIN "), run: detectPrivateKeys },
+  {
+    kinds: ["jwt", "aws-access-key", "github-token", "slack-token", "stripe-key", "google-api-key"],
+    may: (t) => t.length >= 20 && TOKEN_HINT.test(t),
+    run: detectTokens,
+  },
+  { kinds: ["aws-secret-key"], may: (t) => t.length >= 40, run: detectAwsSecrets },
+  { kinds: ["iban"], may: (t, c) => t.length >= 15 && c.ibanStarts > 0, run: detectIbans },
+  { kinds: ["card"], may: (_, c) => c.freeDigits >= 13, run: detectCards },
+  { kinds: ["ssn"], may: (_, c) => c.freeDigits >= 9, run: detectSsns },
+  { kinds: ["email"], may: (_, c) => c.ats > 0, run: detectEmails },
+  { kinds: ["ipv6"], may: (_, c) => c.colons >= 2, run: detectIpv6 },
+  { kinds: ["ipv4"], may: (_, c) => c.freeDigits >= 4 && c.dots >= 3, run: detectIpv4 },
+  { kinds: ["phone"], may: (_, c) => c.freeDigits >= 8, run: detectPhones },
+  {
+    // A member name that says "secret", or an assignment in the text (`=`, `:`).
+    kinds: ["secret"],
+    may: (_, c) => c.equals + c.colons > 0,
+    run: detectGenericSecrets,
+  },
+];
+
+/**
+ * Finds the sensitive values in `text`.
+ * @param text any string (attacker-controlled; linear time in its length).
+ * @returns non-overlapping findings sorted by `start`; empty when there are none. Never throws.
+ */
+export function detect(text: string, options: DetectOptions = {}): Finding[] {
+  const kinds = options.kinds === undefined ? undefined : new Set(options.kinds);
+  const found = detectIn(text, options.key, kinds);
+  return found === NONE ? [] : found;
+}
+
+/**
+ * `detect` without the options object, for the masking walk (one call per string). The
+ * result may be a shared empty array: read it, never change it.
+ */
+export function detectIn(
+  text: string,
+  key: string | undefined,
+  kinds: ReadonlySet<Kind> | undefined,
+): Finding[] {
+  if (text.length < 6) return NONE;
+  const c = census(text);
+  const keyed = key !== undefined && secretName(key) !== "none";
+  let found: Finding[] | undefined;
+  let scan: Scan | undefined;
+  for (const f of FAMILIES) {
+    if (!f.may(text, c) && !(keyed && f.run === detectGenericSecrets)) continue;
+    if (kinds !== undefined && !f.kinds.some((k) => kinds.has(k))) continue;
+    scan ??= { text, key };
+    found ??= [];
+    f.run(scan, found);
+  }
+  if (found === undefined || found.length === 0) return NONE;
+  const wanted = kinds === undefined ? found : found.filter((x) => kinds.has(x.kind));
+  return resolveOverlaps(wanted);
+}
+
+/** The empty result, shared (callers never mutate findings). */
+const NONE: Finding[] = [];
+
+function resolveOverlaps(found: Finding[]): Finding[] {
+  if (found.length <= 1) return found;
+  const byPriority = [...found].sort(
+    (a, b) => (RANK.get(a.kind) as number) - (RANK.get(b.kind) as number) || a.start - b.start,
+  );
+  // Findings of one kind never overlap each other, so marking the taken code units costs at
+  // most one pass over the text per kind: linear, where comparing pairs would be quadratic.
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (const f of found) {
+    lo = Math.min(lo, f.start);
+    hi = Math.max(hi, f.end);
+  }
+  const taken = new Uint8Array(hi - lo);
+  const kept: Finding[] = [];
+  for (const f of byPriority) {
+    let free = true;
+    for (let k = f.start; k < f.end && free; k++) if (taken[k - lo] === 1) free = false;
+    if (!free) continue;
+    taken.fill(1, f.start - lo, f.end - lo);
+    kept.push(f);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}

@@ -1,0 +1,263 @@
+/**
+ * A small client of the logseal HTTP API (formats/http-api.md) over `fetch`: what the CLI uses
+ * when a server holds the store, and what the TUI will use for the live tail.
+ *
+ * Errors come back as the LogsealError the server reported (same code, message, line and
+ * field); a server that cannot be reached, or answers something else than the API, gives
+ * `E_SERVER`. Responses are the server's claims: proofs and checkpoints are to be checked
+ * (`checkInclusion`, `openCheckpoint`) like any other.
+ */
+import { fromBase64 } from "../bytes.js";
+import { type ErrorCode, type Location, LogsealError } from "../errors.js";
+import { decodeLeaf, type Event } from "../event/index.js";
+import type { Appended, Entry } from "../log.js";
+import type { ConsistencyProofJSON, InclusionProofJSON } from "../proofs.js";
+import type { StoredCheckpoint } from "../store/reader.js";
+import type { EventFilter } from "./query.js";
+import type { Role } from "./roles.js";
+import type { TokenInfo } from "./tokens.js";
+
+/** `GET /v1/log`. */
+export interface LogInfo {
+  origin: string;
+  vkey: string;
+  size: number;
+  checkpoint: StoredCheckpoint | null;
+}
+
+/** `POST /v1/events`: the same fields as `logseal append --json`. */
+export interface AppendResponse {
+  size: number;
+  appended: number;
+  duplicates: number;
+  entries: Appended[];
+}
+
+/** `GET /v1/events`. */
+export interface EventsPage {
+  events: Array<{ index: number; event: Event }>;
+  next: string | null;
+  size: number;
+}
+
+export interface ClientOptions {
+  /** The bearer token (`lsk_…`). */
+  token?: string;
+  /** Per-request timeout in ms (default 30000; streams have none). */
+  timeout?: number;
+}
+
+export class LogClient {
+  readonly url: string;
+  readonly #token: string | undefined;
+  readonly #timeout: number;
+
+  /** @param url the server's base URL, such as `http://127.0.0.1:7070` (a path prefix is kept) */
+  constructor(url: string, options: ClientOptions = {}) {
+    if (!/^https?:\/\/[^/?#\s]+(?:\/[^?#\s]*)?$/.test(url)) {
+      throw new LogsealError(
+        "E_USAGE",
+        `server URL must be http(s)://HOST:PORT[/PREFIX], got ${JSON.stringify(url)}`,
+        { location: { field: "server" } },
+      );
+    }
+    this.url = url.replace(/\/$/, "");
+    this.#token = options.token;
+    this.#timeout = options.timeout ?? 30_000;
+  }
+
+  info(): Promise<LogInfo> {
+    return this.#json("GET", "/v1/log");
+  }
+
+  /** Entry `index`, its event decoded from the leaf bytes the server sent. */
+  async entry(index: number): Promise<Entry> {
+    const r = await this.#json<{ index: number; leaf: string }>("GET", `/v1/events/${index}`);
+    const leaf = fromBase64(r.leaf);
+    if (leaf === null || r.index !== index) throw this.#garbled("/v1/events");
+    return { index, leaf, event: decodeLeaf(leaf) };
+  }
+
+  events(filter: EventFilter & { limit?: number; cursor?: string } = {}): Promise<EventsPage> {
+    return this.#json("GET", `/v1/events${query({ ...filter })}`);
+  }
+
+  proveInclusion(index: number, size?: number): Promise<InclusionProofJSON> {
+    return this.#json("GET", `/v1/proof/inclusion${query({ index, size })}`);
+  }
+
+  proveConsistency(from: number, to?: number): Promise<ConsistencyProofJSON> {
+    return this.#json("GET", `/v1/proof/consistency${query({ from, to })}`);
+  }
+
+  /** Every stored checkpoint, ascending by size (auditor or admin). */
+  async listCheckpoints(): Promise<StoredCheckpoint[]> {
+    return (await this.#json<{ checkpoints: StoredCheckpoint[] }>("GET", "/v1/checkpoints"))
+      .checkpoints;
+  }
+
+  /** Signs a checkpoint now (admin). */
+  checkpoint(): Promise<StoredCheckpoint> {
+    return this.#json("POST", "/v1/checkpoint");
+  }
+
+  /**
+   * Appends events, all or nothing: the text of one JSON object, an array or JSON lines (as
+   * `logseal append` reads), or values to send as a JSON array.
+   */
+  append(events: string | readonly unknown[]): Promise<AppendResponse> {
+    const body = typeof events === "string" ? events : JSON.stringify(events);
+    return this.#json("POST", "/v1/events", body, "application/json");
+  }
+
+  listTokens(): Promise<TokenInfo[]> {
+    return this.#json<{ tokens: TokenInfo[] }>("GET", "/v1/tokens").then((r) => r.tokens);
+  }
+
+  createToken(name: string, role: Role | string): Promise<TokenInfo & { token: string }> {
+    return this.#json("POST", "/v1/tokens", JSON.stringify({ name, role }), "application/json");
+  }
+
+  revokeToken(nameOrId: string): Promise<TokenInfo> {
+    return this.#json("DELETE", `/v1/tokens/${encodeURIComponent(nameOrId)}`);
+  }
+
+  /**
+   * The live tail: entries from `from` (or after `lastEventId`, or from the current size),
+   * then each new one as it commits, until `signal` aborts or the server ends the stream.
+   */
+  async *stream(
+    options: { from?: number; lastEventId?: number; signal?: AbortSignal } & EventFilter = {},
+  ): AsyncIterable<{ index: number; event: Event }> {
+    const { from, lastEventId, signal, ...filter } = options;
+    const headers: Record<string, string> = { Accept: "text/event-stream" };
+    if (lastEventId !== undefined) headers["Last-Event-ID"] = String(lastEventId);
+    const res = await this.#fetch("GET", `/v1/stream${query({ from, ...filter })}`, {
+      headers,
+      signal,
+      stream: true,
+    });
+    if (res.body === null) return;
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for await (const chunk of res.body) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let data = "";
+          let type = "message";
+          for (const raw of block.split("\n")) {
+            const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+            const colon = line.indexOf(":");
+            if (colon <= 0) continue; // a comment (": ping") or a bare field name
+            const field = line.slice(0, colon);
+            const value = line.slice(line.charAt(colon + 1) === " " ? colon + 2 : colon + 1);
+            if (field === "data") data += data === "" ? value : `\n${value}`;
+            else if (field === "event") type = value;
+          }
+          if (type !== "entry" || data === "") continue;
+          yield JSON.parse(data) as { index: number; event: Event };
+        }
+      }
+    } catch (e) {
+      if (signal?.aborted) return;
+      throw new LogsealError(
+        "E_SERVER",
+        `the stream from ${this.url} broke: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
+    }
+  }
+
+  async #json<T>(method: string, path: string, body?: string, type?: string): Promise<T> {
+    const res = await this.#fetch(method, path, {
+      ...(body === undefined ? {} : { body }),
+      headers: type === undefined ? {} : { "Content-Type": type },
+    });
+    try {
+      return (await res.json()) as T;
+    } catch {
+      throw this.#garbled(path);
+    }
+  }
+
+  async #fetch(
+    method: string,
+    path: string,
+    init: {
+      body?: string;
+      headers: Record<string, string>;
+      signal?: AbortSignal | undefined;
+      stream?: boolean;
+    },
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (this.#token !== undefined) headers.Authorization = `Bearer ${this.#token}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${path}`, {
+        method,
+        headers,
+        ...(init.body === undefined ? {} : { body: init.body }),
+        signal:
+          init.signal ?? (init.stream ? undefined : AbortSignal.timeout(this.#timeout)) ?? null,
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { message?: string } }).cause?.message;
+      throw new LogsealError(
+        "E_SERVER",
+        `cannot reach the logseal server at ${this.url}: ${cause ?? (e as Error).message}`,
+        { cause: e },
+      );
+    }
+    if (res.ok) return res;
+    throw await this.#error(res, path);
+  }
+
+  async #error(res: Response, path: string): Promise<LogsealError> {
+    let body: { error?: { code?: unknown; message?: unknown } & Location & { details?: unknown } };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      return new LogsealError(
+        "E_SERVER",
+        `the server at ${this.url} answered ${res.status} ${res.statusText} to ${path}`,
+        { details: { status: res.status } },
+      );
+    }
+    const err = body?.error;
+    if (
+      typeof err?.code !== "string" ||
+      !/^E_[A-Z_]+$/.test(err.code) ||
+      typeof err.message !== "string"
+    ) {
+      return this.#garbled(path);
+    }
+    const location: Location = {};
+    if (typeof err.line === "number") location.line = err.line;
+    if (typeof err.field === "string") location.field = err.field;
+    const details =
+      typeof err.details === "object" && err.details !== null
+        ? { ...(err.details as Record<string, unknown>), status: res.status }
+        : { status: res.status };
+    return new LogsealError(err.code as ErrorCode, err.message, { location, details });
+  }
+
+  #garbled(path: string): LogsealError {
+    return new LogsealError(
+      "E_SERVER",
+      `the server at ${this.url} answered ${path} with something that is not the logseal API`,
+    );
+  }
+}
+
+function query(params: { [name: string]: string | number | undefined }): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s === "" ? "" : `?${s}`;
+}

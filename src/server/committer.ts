@@ -1,0 +1,218 @@
+/**
+ * Group commit: the requests that arrive while one `Log.append` is being written are written
+ * together by the next one, as one atomic LevelDB batch.
+ *
+ *   submit(events) ─▶ queue ─▶ [ take whole requests up to maxBatchEvents ] ─▶ Log.append
+ *                                                                    │ durable
+ *                       resolve each request with its own indexes ◀──┘
+ *
+ * - A request is never split: its events are in one batch, so it is stored all or nothing.
+ * - Every event was validated (schema, size) before it was submitted, so a batch fails only on
+ *   a store error. If a batch of several requests fails anyway, each request is retried alone,
+ *   so one bad request never fails another.
+ * - A request is acknowledged only when `Log.append` has returned: the batch is in LevelDB's
+ *   write-ahead log, which survives the death of the process (`kill -9`).
+ * - The queue is bounded in events: beyond `maxQueueEvents`, `submit` refuses with
+ *   `E_SERVER_BUSY` (HTTP 503 with Retry-After) instead of letting latency grow without bound.
+ * - Every event of a batch gets the same integration time `at`, passed to `Log.append`, so the
+ *   committed events are known without reading them back (for the live tail).
+ */
+
+import { LogsealError } from "../errors.js";
+import type { EventInput } from "../event/index.js";
+import type { Appended, Log } from "../log.js";
+import type { RwGate } from "./gate.js";
+import type { ServerMetrics } from "./metrics.js";
+
+/** What one group commit appended, in index order (duplicates by id left out). */
+export interface CommittedBatch {
+  /** The integration time `at` of every event in the batch. */
+  at: number;
+  entries: Array<{ index: number; input: EventInput }>;
+  /** The tree size after the batch. */
+  size: number;
+}
+
+export interface CommitterOptions {
+  /** Requests are added to a batch while it holds at most this many events (default 10000). */
+  maxBatchEvents: number;
+  /** Events waiting (not yet in a batch) beyond which `submit` refuses (default 50000). */
+  maxQueueEvents: number;
+}
+
+/** What `submit` resolves to. */
+export interface Submitted {
+  results: Appended[];
+  /** The tree size right after the batch that held the request. */
+  size: number;
+}
+
+interface Pending {
+  events: EventInput[];
+  queuedAt: number;
+  resolve: (r: Submitted) => void;
+  reject: (e: unknown) => void;
+}
+
+export class GroupCommitter {
+  readonly #log: Log;
+  readonly #gate: RwGate;
+  readonly #options: CommitterOptions;
+  readonly #metrics: ServerMetrics;
+  readonly #onCommit: (batch: CommittedBatch) => void;
+  #queue: Pending[] = [];
+  #queued = 0;
+  #running = false;
+  #closed = false;
+  #idle: Array<() => void> = [];
+
+  constructor(
+    log: Log,
+    gate: RwGate,
+    options: CommitterOptions,
+    metrics: ServerMetrics,
+    onCommit: (batch: CommittedBatch) => void,
+  ) {
+    this.#log = log;
+    this.#gate = gate;
+    this.#options = options;
+    this.#metrics = metrics;
+    this.#onCommit = onCommit;
+  }
+
+  /** Events waiting for a batch. */
+  get queuedEvents(): number {
+    return this.#queued;
+  }
+
+  /**
+   * Queues validated events as one request and resolves when they are durable.
+   * @throws LogsealError E_SERVER_BUSY when the queue is full or the server is shutting down;
+   *   the error of the append when it fails (E_IO, …)
+   */
+  submit(events: EventInput[]): Promise<Submitted> {
+    if (this.#closed) {
+      return Promise.reject(
+        new LogsealError("E_SERVER_BUSY", "the server is shutting down: retry on its successor", {
+          details: { retryAfter: 1 },
+        }),
+      );
+    }
+    if (this.#queued > 0 && this.#queued + events.length > this.#options.maxQueueEvents) {
+      return Promise.reject(
+        new LogsealError(
+          "E_SERVER_BUSY",
+          `the write queue is full (${this.#queued} events waiting): retry after a second`,
+          { details: { retryAfter: 1, queued: this.#queued } },
+        ),
+      );
+    }
+    return new Promise<Submitted>((resolve, reject) => {
+      this.#queue.push({ events, queuedAt: performance.now(), resolve, reject });
+      this.#queued += events.length;
+      if (!this.#running) {
+        this.#running = true;
+        void this.#run();
+      }
+    });
+  }
+
+  /** Refuses new requests from now on; queued ones are still written. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Resolves when the queue is empty and no batch is being written. */
+  drain(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#take();
+        try {
+          await this.#commit(group);
+        } catch (e) {
+          if (group.length === 1) this.#fail(group, e);
+          else {
+            // Isolate the failure: each request alone, in order.
+            for (const p of group) {
+              try {
+                await this.#commit([p]);
+              } catch (e1) {
+                this.#fail([p], e1);
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      this.#running = false;
+      for (const f of this.#idle.splice(0)) f();
+    }
+  }
+
+  #take(): Pending[] {
+    const group: Pending[] = [];
+    let events = 0;
+    while (this.#queue.length > 0) {
+      const next = this.#queue[0] as Pending;
+      if (group.length > 0 && events + next.events.length > this.#options.maxBatchEvents) break;
+      this.#queue.shift();
+      group.push(next);
+      events += next.events.length;
+    }
+    this.#queued -= events;
+    return group;
+  }
+
+  async #commit(group: Pending[]): Promise<void> {
+    const values =
+      group.length === 1 ? (group[0] as Pending).events : group.flatMap((p) => p.events);
+    const at = Date.now();
+    const t0 = performance.now();
+    const { results, size } = await this.#gate.write(async () => {
+      const results = await this.#log.append(values, { now: at });
+      return { results, size: this.#log.size };
+    });
+    const t1 = performance.now();
+    const m = this.#metrics;
+    m.batches.inc();
+    m.batchEvents.observe(values.length);
+    m.batchRequests.observe(group.length);
+    m.batchDuration.observe((t1 - t0) / 1000);
+
+    const entries: CommittedBatch["entries"] = [];
+    let offset = 0;
+    for (const p of group) {
+      const mine = results.slice(offset, offset + p.events.length);
+      for (let i = 0; i < mine.length; i++) {
+        const r = mine[i] as Appended;
+        if (!r.duplicate) entries.push({ index: r.index, input: p.events[i] as EventInput });
+      }
+      offset += p.events.length;
+      m.appendLatency.observe((t1 - p.queuedAt) / 1000);
+      p.resolve({ results: mine, size });
+    }
+    m.appendRequests.inc(undefined, group.length);
+    m.eventsAppended.inc(undefined, entries.length);
+    m.duplicates.inc(undefined, values.length - entries.length);
+    if (entries.length === 0) return;
+    try {
+      this.#onCommit({ at, entries, size });
+    } catch {
+      // The batch is durable and acknowledged: a failing subscriber must not make it look failed.
+    }
+  }
+
+  #fail(group: Pending[], e: unknown): void {
+    for (const p of group) {
+      this.#metrics.appendFailures.inc({
+        code: e instanceof LogsealError ? e.code : "E_INTERNAL",
+      });
+      p.reject(e);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The server layer: `logseal serve` (HTTP API, group commit, live tail, roles and tokens) and
+ * its client. Specification: formats/http-api.md.
+ */
+
+export {
+  type AppendResponse,
+  type ClientOptions,
+  type EventsPage,
+  LogClient,
+  type LogInfo,
+} from "./client.js";
+export type { EventFilter } from "./query.js";
+export { can, isRole, type Permission, ROLES, type Role } from "./roles.js";
+export { type LogServer, type ServerOptions, startServer } from "./server.js";
+export { readServerFile, SERVER_FILE, type ServerFile } from "./server-file.js";
+export { createToken, listTokens, revokeToken, type TokenInfo } from "./tokens.js";

@@ -1,0 +1,113 @@
+/**
+ * Where request bodies are decoded, split and validated: in worker threads when they start
+ * (the built package), else on the main thread (TypeScript sources without a loader in the
+ * workers, as under vitest, or `workers: 0`).
+ *
+ * The main thread then only parses the workers' JSON, appends and answers: on two cores the
+ * JSON scan and schema checks of a request cost more than its append (measured on this
+ * machine, per event: scan and parse 12 µs, validate 14 µs, JSON.parse of the result 2 µs,
+ * Log.append in batches of 1000 34 µs, under a load average of 12).
+ */
+import { Worker } from "node:worker_threads";
+import { type ErrorCode, LogsealError } from "../errors.js";
+import type { EventInput } from "../event/index.js";
+import { decodeBody, parseRequestEvents } from "./ingest.js";
+import type { IngestJob, IngestReply } from "./ingest-worker.js";
+
+const here = import.meta.url;
+
+interface Pending {
+  resolve: (events: EventInput[]) => void;
+  reject: (e: unknown) => void;
+}
+
+class Slot {
+  readonly worker: Worker;
+  readonly pending = new Map<number, Pending>();
+  broken = false;
+
+  constructor(worker: Worker) {
+    this.worker = worker;
+    worker.on("message", (m: IngestReply | { ready: true }) => {
+      if ("ready" in m) return;
+      const p = this.pending.get(m.id);
+      if (p === undefined) return;
+      this.pending.delete(m.id);
+      if ("json" in m) p.resolve(JSON.parse(m.json) as EventInput[]);
+      else {
+        const { code, message, location, details } = m.error;
+        p.reject(
+          code === "E_INTERNAL"
+            ? new Error(message)
+            : new LogsealError(code as ErrorCode, message, {
+                ...(location ? { location } : {}),
+                ...(details ? { details } : {}),
+              }),
+        );
+      }
+    });
+    const fail = (e: unknown) => {
+      this.broken = true;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`ingest worker exited with code ${code}`)));
+  }
+}
+
+export class IngestPool {
+  readonly #slots: Slot[] = [];
+  #next = 0;
+  #id = 0;
+
+  /** @param workers threads to start; none when running from TypeScript sources */
+  constructor(workers: number) {
+    if (here.endsWith(".ts")) return;
+    for (let i = 0; i < workers; i++) {
+      try {
+        const worker = new Worker(new URL("./ingest-worker.js", here));
+        worker.unref();
+        this.#slots.push(new Slot(worker));
+      } catch {
+        break;
+      }
+    }
+  }
+
+  /** Worker threads in use (0: inline). */
+  get threads(): number {
+    return this.#slots.filter((s) => !s.broken).length;
+  }
+
+  /**
+   * The validated events of a request body, in order.
+   * @throws LogsealError as `parseRequestEvents`, and E_INPUT_JSON for a body that is not UTF-8
+   */
+  parse(body: Buffer, maxEvents: number, now: number): Promise<EventInput[]> {
+    const live = this.#slots.filter((s) => !s.broken);
+    if (live.length === 0) {
+      try {
+        return Promise.resolve(parseRequestEvents(decodeBody(body), maxEvents, now));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    // The least busy worker, round robin among equals.
+    let slot = live[this.#next++ % live.length] as Slot;
+    for (const s of live) if (s.pending.size < slot.pending.size) slot = s;
+    const id = ++this.#id;
+    // Transfer a buffer of its own; socket chunks share a pooled buffer and are copied first.
+    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+    const bytes = own ? new Uint8Array(body.buffer, 0, body.length) : new Uint8Array(body);
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      const job: IngestJob = { id, body: bytes, maxEvents, now };
+      slot.worker.postMessage(job, [bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * `POST /v1/events` input: the request body as text, split into events (one JSON object, an
+ * array, or JSON lines, as `logseal append` reads them), and every event validated before the
+ * request joins a group commit, so that a bad request is refused alone and whole.
+ */
+import type { IncomingMessage } from "node:http";
+import { fromUtf8 } from "../bytes.js";
+import { LogsealError } from "../errors.js";
+import {
+  completeEvent,
+  type EventInput,
+  encodeLeaf,
+  MAX_LEAF_SIZE,
+  parseEventsText,
+  validateEvent,
+} from "../event/index.js";
+
+/**
+ * Reads a request body of at most `maxBytes`.
+ * @throws LogsealError E_INPUT_TOO_LARGE (by Content-Length, before reading, or while reading)
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new LogsealError(
+      "E_INPUT_TOO_LARGE",
+      `the request body is larger than ${maxBytes} bytes: send fewer events per request`,
+      { details: { limit: maxBytes } },
+    );
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const done = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    // Not an async iterator: leaving one early destroys the socket, and the 413 must get out.
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        done();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const onError = (e: Error) => {
+      done();
+      reject(e);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
+}
+
+/**
+ * A body as text, decoded as strict UTF-8.
+ * @throws LogsealError E_INPUT_JSON when it is not UTF-8
+ */
+export function decodeBody(body: Uint8Array): string {
+  const text = fromUtf8(body);
+  if (text === null) throw new LogsealError("E_INPUT_JSON", "the request body is not valid UTF-8");
+  return text;
+}
+
+/** {@link readBody}, then {@link decodeBody}. */
+export async function readBodyText(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return decodeBody(await readBody(req, maxBytes));
+}
+
+/**
+ * Splits and validates the events of one request.
+ * @param now the integration time used to size the leaves (the batch stamps its own).
+ * @throws LogsealError E_INPUT_JSON, E_INPUT_EMPTY, E_EVENT_INVALID (with the line and field),
+ *   E_EVENT_TOO_LARGE (with the line), E_INPUT_TOO_LARGE (more than `maxEvents` events)
+ */
+export function parseRequestEvents(text: string, maxEvents: number, now: number): EventInput[] {
+  const items = parseEventsText(text);
+  if (items.length > maxEvents) {
+    throw new LogsealError(
+      "E_INPUT_TOO_LARGE",
+      `the request holds ${items.length} events: the limit is ${maxEvents} per request`,
+      { details: { events: items.length, limit: maxEvents } },
+    );
+  }
+  const out: EventInput[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const { value, line } = items[i] as { value: unknown; line: number };
+    const input = validateEvent(value, { line });
+    // A leaf within the bound cannot be too large; only a larger one is encoded to find out.
+    if (leafSizeBound(input) > MAX_LEAF_SIZE) {
+      try {
+        encodeLeaf(completeEvent(input, now));
+      } catch (e) {
+        if (e instanceof LogsealError) {
+          throw new LogsealError(e.code, e.message, {
+            location: { line, ...e.location },
+            ...(e.details ? { details: e.details } : {}),
+          });
+        }
+        throw e;
+      }
+    }
+    out[i] = input;
+  }
+  return out;
+}
+
+/**
+ * An upper bound of the leaf size of a validated event once completed: canonical MessagePack
+ * spends at most 5 header bytes on a string, array or map, 9 bytes on a number, 3 UTF-8 bytes
+ * per UTF-16 code unit of a string; `v`, `ts` and `at` add at most 32 bytes.
+ */
+export function leafSizeBound(input: EventInput): number {
+  return 32 + bound(input);
+}
+
+function bound(v: unknown): number {
+  if (typeof v === "string") return 5 + 3 * v.length;
+  if (typeof v === "number") return 9;
+  if (typeof v !== "object" || v === null) return 1;
+  let n = 5;
+  if (Array.isArray(v)) {
+    for (const x of v) n += bound(x);
+    return n;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) n += 5 + 3 * k.length + bound(o[k]);
+  return n;
+}

@@ -1,0 +1,114 @@
+/**
+ * A {@link LogReader} over a C2SP tlog-tiles directory (formats/tiles.md), such as the one
+ * `logseal export --tiles` writes:
+ *
+ *     DIR/checkpoint                     the signed checkpoint (size and origin come from it)
+ *     DIR/tile/<L>/<N>[.p/<W>]           hash tiles
+ *     DIR/tile/entries/<N>[.p/<W>]       entry bundles
+ *
+ * The reader only reports what the directory holds. It takes the origin (first line) and the
+ * tree size (second line) from `checkpoint` without opening its signatures: the verifier opens
+ * it with the keys the auditor pins, like any stored checkpoint. Which file holds a tile or
+ * bundle follows from that size: full ones without a suffix, the last partial one as `.p/<W>`.
+ * Everything read is attacker-controlled; a file that is not there reads as absent.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fromUtf8 } from "../bytes.js";
+import { LogsealError } from "../errors.js";
+import { entriesPath, TILE_WIDTH, tilePath } from "../merkle/index.js";
+import type { LogReader, StoredCheckpoint } from "./reader.js";
+
+const EMPTY = new Uint8Array(0);
+/** A checkpoint note is a few hundred bytes; anything this large is not one. */
+const MAX_CHECKPOINT_BYTES = 1 << 20;
+const SIZE_LINE = /^(0|[1-9]\d{0,15})$/;
+
+export class TilesReader implements LogReader {
+  readonly dir: string;
+  readonly origin: string;
+  readonly #size: number;
+  readonly #note: string;
+
+  private constructor(dir: string, origin: string, size: number, note: string) {
+    this.dir = dir;
+    this.origin = origin;
+    this.#size = size;
+    this.#note = note;
+  }
+
+  /**
+   * Opens the tiles directory `dir` by reading its `checkpoint` file. A checkpoint that does
+   * not even give an origin and a size opens as an empty log of unknown origin, so that the
+   * verifier reports the note as the failure it is.
+   * @throws LogsealError E_STORE_MISSING (no `checkpoint` file), E_IO
+   */
+  static async open(dir: string): Promise<TilesReader> {
+    const file = join(dir, "checkpoint");
+    const bytes = await read(file);
+    if (bytes === undefined) {
+      throw new LogsealError(
+        "E_STORE_MISSING",
+        `no tiles checkpoint in ${dir}: point --tiles at the directory 'logseal export --tiles' wrote`,
+        { location: { file } },
+      );
+    }
+    const note = (bytes.length <= MAX_CHECKPOINT_BYTES ? fromUtf8(bytes) : null) ?? "";
+    const lines = note.split("\n", 3);
+    const sizeLine = lines[1] ?? "";
+    const size = SIZE_LINE.test(sizeLine) ? Number(sizeLine) : Number.NaN;
+    if (lines.length < 3 || !Number.isSafeInteger(size)) return new TilesReader(dir, "", 0, note);
+    return new TilesReader(dir, lines[0] as string, size, note);
+  }
+
+  async size(): Promise<number> {
+    return this.#size;
+  }
+
+  /** The entries (or hashes) the tile of `index` at `level` holds for this size, 0 if none. */
+  #width(level: number, index: number): number {
+    const nodes = Math.floor(this.#size / TILE_WIDTH ** level);
+    const full = Math.floor(nodes / TILE_WIDTH);
+    if (index < full) return TILE_WIDTH;
+    return index === full ? nodes % TILE_WIDTH : 0;
+  }
+
+  async readBundle(index: number): Promise<Uint8Array | undefined> {
+    const width = this.#width(0, index);
+    if (width === 0) return undefined;
+    return read(join(this.dir, entriesPath(index, width)));
+  }
+
+  async readTile(level: number, index: number): Promise<Uint8Array> {
+    const width = this.#width(level, index);
+    if (width === 0) return EMPTY;
+    return (await read(join(this.dir, tilePath(level, index, width)))) ?? EMPTY;
+  }
+
+  async *checkpoints(): AsyncIterable<StoredCheckpoint> {
+    yield { size: this.#size, note: this.#note };
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return { size: this.#size, note: this.#note };
+  }
+
+  async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    return size === this.#size ? { size, note: this.#note } : undefined;
+  }
+}
+
+/** The file's bytes, or undefined when it does not exist. */
+async function read(file: string): Promise<Uint8Array | undefined> {
+  try {
+    const b = await readFile(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new LogsealError("E_IO", `cannot read ${file}: ${(e as Error).message}`, {
+      location: { file },
+      cause: e,
+    });
+  }
+}
