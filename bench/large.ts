@@ -91,6 +91,7 @@ import {
   type Log,
   open,
   openCheckpoint,
+  openStoreForVerify,
   parseEntryBundle,
   parseVkey,
   type Verifier,
@@ -304,11 +305,11 @@ async function appendAll(log: Log) {
   };
 }
 
-async function verifyAll(log: Log, verifier: Verifier) {
+async function verifyAll(store: Parameters<typeof verifyLog>[0], verifier: Verifier) {
   const sampler = rssSampler();
   let lastReport = performance.now();
   const t = performance.now();
-  const report = await verifyLog(log.store, {
+  const report = await verifyLog(store, {
     keys: [verifier],
     onProgress: (p) => {
       const now = performance.now();
@@ -496,13 +497,19 @@ async function run(dir: string, storeDir: string) {
 
   await log.close();
   const t = performance.now();
-  log = await open(storeDir);
+  // The store as `logseal verify` opens it (few LevelDB table files: bounded memory).
+  const verifyStore = await openStoreForVerify(storeDir);
   const reopenSeconds = (performance.now() - t) / 1000;
+  let verify: Awaited<ReturnType<typeof verifyAll>> & { reopenSeconds: number };
   try {
     progress("verifying (store reopened, page cache warm)");
-    const verify = { ...(await verifyAll(log, verifier)), reopenSeconds };
-    progress(`verify done: ${int(verify.eventsPerSecond)} events/s, ok=${verify.ok}`);
-
+    verify = { ...(await verifyAll(verifyStore, verifier)), reopenSeconds };
+  } finally {
+    await verifyStore.close();
+  }
+  progress(`verify done: ${int(verify.eventsPerSecond)} events/s, ok=${verify.ok}`);
+  log = await open(storeDir);
+  try {
     let inclusion: Latency | null = null;
     let consistency: Latency | null = null;
     if (proofs > 0) {

@@ -17,11 +17,13 @@
  * decodes, and the tests cross-check the writer against msgpackr and against a reference
  * encoder written from the spec.
  *
- * (measured) msgpackr cannot write canonical bytes by itself: it writes integers above 32 bits
- * as float64 or int64 and takes keys in insertion order, so it needs a tree of sorted Maps with
- * bigints and a pass that rewrites 0xd3 as 0xcf. On the demo events (about 300-byte leaves),
- * Node 20.20, 2-core AMD EPYC, that costs ≈ 7 µs a leaf; the direct writer takes ≈ 1 µs
- * (bench/append.ts, "encode" rows).
+ * (measured) msgpackr's `pack` cannot write canonical bytes by itself: it takes keys in
+ * insertion order (integer-like keys first), writes integers above 32 bits as float64 and
+ * bigints as int64 0xd3. It gets there with sorted Maps, bigints and a pass rewriting 0xd3 as
+ * 0xcf (the encoder this project had: 5.9 µs a demo leaf of ≈ 300 bytes), or, tuned, with
+ * objects built in the cached key order and Maps only where JS would reorder keys (4.7 µs).
+ * This writer takes 1.2 µs (fastest of 64 passes over 10,000 demo events, Node 20.20, 2-core
+ * AMD EPYC, bench/append.ts), so it is the encoder, and msgpackr decodes.
  */
 
 import { Unpackr } from "msgpackr";
@@ -321,9 +323,9 @@ function be32(b: Uint8Array, p: number, x: number): number {
 }
 
 /**
- * Sorts keys into UTF-8 byte order, in place. (measured) Insertion sort is faster than
- * `Array#sort` with a comparator for the few keys of a typical details object; larger objects
- * use `Array#sort`.
+ * Sorts keys into UTF-8 byte order, in place. (measured) Insertion sort beats `Array#sort`
+ * with the same comparator up to 16 keys (6 keys: 58 ns against 172; 16: 0.50 µs against
+ * 0.67; 32: even), Node 20.20; more keys go to `Array#sort`.
  */
 export function sortKeys(keys: string[]): void {
   const n = keys.length;

@@ -91,8 +91,7 @@ const FIELDS = [
   "controls",
   "details",
 ] as const;
-/** The member names of an event, schema v1. */
-export const FIELD_SET: ReadonlySet<string> = new Set(FIELDS);
+const FIELD_SET: ReadonlySet<string> = new Set(FIELDS);
 
 const PATH_NAME_RE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -170,11 +169,12 @@ export function memberPath(parent: string, key: string): string {
   return parent === "" ? part.replace(/^\./, "") : parent + part;
 }
 
-// The checks below run once per appended event, so they are written as plain loops over the
-// UTF-16 code units: no closures, no regular expressions, no slices, and error paths (member
-// paths, `describe`) built only when something fails. Same rules, same order, same messages as
-// the regular expressions they replace, which the tests compare them with code point by code
-// point. (measured) Node 20.20, demo events: 4.3 µs per event before, see bench/append.ts.
+// The checks below run on every event a producer sends, so they are plain loops over the UTF-16
+// code units: no closures, no regular expressions, no slices, and error paths (member paths,
+// `describe`) built only when something fails. Same rules, same order, same messages as the
+// regular expressions they replace, which the tests compare them with code unit by code unit.
+// (measured) validateEvent on the demo events: 4.3 µs each with closures and regular
+// expressions, 1.3 µs so (fastest pass, Node 20.20, 2-core AMD EPYC, bench/append.ts).
 
 /** Throws the E_EVENT_INVALID error for `field` (none: the event itself). */
 function fail(location: Location | undefined, field: string | undefined, message: string): never {
@@ -515,9 +515,9 @@ function checkList(
   const n = arr.length;
   const max = field === "controls" ? LIMITS.controls : LIMITS.assetList;
   if (n > max) fail(location, field, `${field} has ${n} entries: the limit is ${max}`);
-  // (measured) A linear scan for repeats beats a Map below a few dozen entries; long lists
-  // still get the Map.
-  const seen = n > 32 ? new Map<string, number>() : undefined;
+  // (measured) A linear scan finds repeats faster than a Map up to about 24 entries (20: 0.67
+  // µs against 0.76; 32: 2.0 against 1.2), Node 20.20; longer lists get the Map.
+  const seen = n > 24 ? new Map<string, number>() : undefined;
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const item = arr[i];
