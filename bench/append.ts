@@ -3,7 +3,7 @@
  * 10,000 demo events (≈ 300-byte leaves, the events of bench/scale.ts), growing the tiles, and
  * the whole `Log.append` of such a batch into a temporary LevelDB store.
  *
- *   npx tsx bench/append.ts [BATCH=10000] [TIME_MS=2000]
+ *   npm run bench:append -- [BATCH=10000] [TIME_MS=2000]
  *
  * Every row is per event: the time of one pass over the batch divided by its size, as the
  * median and the fastest pass (on a shared machine the fastest is the steadier figure).

@@ -351,8 +351,12 @@ export class Log {
     this.#checkIndex(index, this.size, "index");
     const n = Math.floor(index / TILE_WIDTH);
     const count = Math.min(TILE_WIDTH, this.size - n * TILE_WIDTH);
-    const entries = parseEntryBundle(await this.#requireBundle(n, count), count);
-    const leaf = entries?.[index % TILE_WIDTH];
+    // An append may commit between reading the size and reading the bundle: the bundle then
+    // holds more than `count` entries. Bundles only grow, so its first `count` are still ours.
+    const bytes = await this.store.readBundle(n);
+    const entries = bytes === undefined ? null : parseEntryBundle(bytes);
+    const leaf =
+      entries !== null && entries.length >= count ? entries[index % TILE_WIDTH] : undefined;
     if (leaf === undefined) {
       throw new LogsealError(
         "E_STORE_CORRUPT",

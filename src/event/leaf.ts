@@ -32,7 +32,10 @@ export function encodeLeaf(event: Event): Uint8Array {
   return encodeValid(validateStoredEvent(event));
 }
 
-/** The writer `encodeValid` reuses; a leaf is at most 64 KiB, so it stays small. */
+/**
+ * The writer `encodeValid` reuses (see `encodeCanonical`: a fresh one would cost about as much
+ * as the encoding); `decodeLeaf` re-encodes every leaf it reads, so this is the verify path too.
+ */
 let shared: CanonicalWriter | undefined;
 
 function encodeValid(event: Event): Uint8Array {

@@ -115,6 +115,17 @@ describe("Log", () => {
     await log.close();
   });
 
+  it("reads entries while appends commit concurrently", async () => {
+    const log = await init(dir, { origin: ORIGIN });
+    await log.append([ev(0)]);
+    const appends = Array.from({ length: 300 }, (_, i) => log.append([ev(i + 1)]));
+    const reads: Promise<unknown>[] = [];
+    for (let i = 0; i < 300; i++) reads.push(log.get(Math.floor(Math.random() * log.size)));
+    await Promise.all([...appends, ...reads]);
+    expect(log.size).toBe(301);
+    await log.close();
+  });
+
   it("proves exactly what an in-memory tree proves, across bundle and tile boundaries", async () => {
     const log = await init(dir, { origin: ORIGIN });
     const sizes = [1, 255, 256, 257, 511, 513, 700];
