@@ -1,13 +1,7 @@
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import {
-  type Appended,
-  fromUtf8,
-  isLogsealError,
-  LogsealError,
-  parseEventsText,
-} from "../../src/index.js";
+import { type Appended, isLogsealError, LogsealError, parseEventsText } from "../../src/index.js";
 import { storeDir } from "../args.js";
+import { readInput } from "../input.js";
 import { print, printJson } from "../output.js";
 import { remoteOptions, run, withSource } from "../run.js";
 
@@ -87,30 +81,6 @@ export function register(program: Command): void {
           });
         }),
     );
-}
-
-async function readInput(file: string, name: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    if (file !== "-") bytes = await readFile(file);
-    else {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      bytes = Buffer.concat(chunks);
-    }
-  } catch (e) {
-    throw new LogsealError("E_IO", `cannot read ${name}: ${(e as Error).message}`, {
-      location: { file: name },
-      cause: e,
-    });
-  }
-  const text = fromUtf8(bytes);
-  if (text === null) {
-    throw new LogsealError("E_INPUT_JSON", `${name} is not valid UTF-8`, {
-      location: { file: name },
-    });
-  }
-  return text;
 }
 
 /** A server's error about line N of the request, as an error about line N of `file`. */

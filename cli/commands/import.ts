@@ -1,33 +1,9 @@
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { fromUtf8, importOpenLineage, LogsealError } from "../../src/index.js";
+import { importOpenLineage, LogsealError } from "../../src/index.js";
 import { storeDir } from "../args.js";
+import { readInput } from "../input.js";
 import { print, printJson } from "../output.js";
 import { run, withLog } from "../run.js";
-
-async function readInput(file: string, name: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    if (file !== "-") bytes = await readFile(file);
-    else {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      bytes = Buffer.concat(chunks);
-    }
-  } catch (e) {
-    throw new LogsealError("E_IO", `cannot read ${name}: ${(e as Error).message}`, {
-      location: { file: name },
-      cause: e,
-    });
-  }
-  const text = fromUtf8(bytes);
-  if (text === null) {
-    throw new LogsealError("E_INPUT_JSON", `${name} is not valid UTF-8`, {
-      location: { file: name },
-    });
-  }
-  return text;
-}
 
 export function register(program: Command): void {
   program
