@@ -4,6 +4,7 @@
  */
 
 export { bytesEqual, fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from "./bytes.js";
+export { ANNEX_A, type Control, control, THEMES, type Theme } from "./controls/index.js";
 export { demoScenario, type ScenarioDay, type ScenarioOptions } from "./demo/scenario.js";
 export { type ErrorCode, isLogsealError, type Location, LogsealError } from "./errors.js";
 export {
@@ -57,13 +58,17 @@ export {
   reindex,
 } from "./lineage/index.js";
 export {
+  type AppendContributor,
   type Appended,
   type AppendOptions,
+  type AppendTransform,
   checkOrigin,
   type Entry,
   init,
   Log,
   open,
+  type TransformContext,
+  type TransformResult,
 } from "./log.js";
 export {
   checkConsistency,
