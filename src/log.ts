@@ -450,23 +450,7 @@ export class Log {
    */
   async get(index: number): Promise<Entry> {
     this.#checkIndex(index, this.size, "index");
-    const n = Math.floor(index / TILE_WIDTH);
-    const count = Math.min(TILE_WIDTH, this.size - n * TILE_WIDTH);
-    // An append may commit between reading the size and reading the bundle: the bundle then
-    // holds more than `count` entries. Bundles only grow, so its first `count` are still ours.
-    const bytes = await this.store.readBundle(n);
-    const entries = bytes === undefined ? null : parseEntryBundle(bytes);
-    const leaf =
-      entries !== null && entries.length >= count ? entries[index % TILE_WIDTH] : undefined;
-    if (leaf === undefined) {
-      throw new LogsealError(
-        "E_STORE_CORRUPT",
-        `entry bundle ${n} is damaged: run 'logseal verify'`,
-        {
-          details: { bundle: n, index },
-        },
-      );
-    }
+    const leaf = await this.#leaf(index);
     let event: Event;
     try {
       event = decodeLeaf(leaf);
@@ -498,11 +482,13 @@ export class Log {
       );
     }
     this.#checkIndex(index, cp.size, "index");
-    const entry = await this.get(index);
-    const proof = await proveInclusionFromTiles(index, cp.size, (l, n) =>
-      this.store.readTile(l, n),
-    );
-    return { index, size: cp.size, leafHash: leafHash(entry.leaf), proof, checkpoint: cp.note };
+    // The leaf hash is of the stored entry (not the tile's copy of it), so that a proof for an
+    // entry whose bytes were altered fails to check; the entry need not be decoded for that.
+    const [leaf, proof] = await Promise.all([
+      this.#leaf(index),
+      proveInclusionFromTiles(index, cp.size, (l, n) => this.store.readTile(l, n)),
+    ]);
+    return { index, size: cp.size, leafHash: leafHash(leaf), proof, checkpoint: cp.note };
   }
 
   /**
@@ -563,6 +549,26 @@ export class Log {
         { details: { index, size } },
       );
     }
+  }
+
+  /** The stored leaf bytes of entry `index` (< size). */
+  async #leaf(index: number): Promise<Uint8Array> {
+    const n = Math.floor(index / TILE_WIDTH);
+    const count = Math.min(TILE_WIDTH, this.size - n * TILE_WIDTH);
+    // An append may commit between reading the size and reading the bundle: the bundle then
+    // holds more than `count` entries. Bundles only grow, so its first `count` are still ours.
+    const bytes = await this.store.readBundle(n);
+    const entries = bytes === undefined ? null : parseEntryBundle(bytes);
+    const leaf =
+      entries !== null && entries.length >= count ? entries[index % TILE_WIDTH] : undefined;
+    if (leaf === undefined) {
+      throw new LogsealError(
+        "E_STORE_CORRUPT",
+        `entry bundle ${n} is damaged: run 'logseal verify'`,
+        { details: { bundle: n, index } },
+      );
+    }
+    return leaf;
   }
 
   async #requireBundle(n: number, count: number): Promise<Uint8Array> {

@@ -40,12 +40,29 @@ export interface Put {
 
 const EMPTY = new Uint8Array(0);
 
+/** Bytes of a full hash tile. */
+const FULL_TILE = 256 * 32;
+
+/**
+ * Full hash tiles this store keeps in memory once read: at most 16 MiB. A full tile never
+ * changes, so a cached one is always what LevelDB holds. Every proof reads one tile per level;
+ * the tiles above level 0 (one per 65,536 entries) all stay cached, and level 0 reads hit
+ * LevelDB only once per tile.
+ */
+const TILE_CACHE = 2048;
+
 export class LevelStore implements LogReader {
   readonly dir: string;
   readonly origin: string;
   readonly vkey: string;
   readonly #db: DB;
   #size: number;
+  /** Full tiles by `level/index`, least recently used first. */
+  readonly #tiles = new Map<string, Uint8Array>();
+  /** The latest checkpoint as last read or written; `null` when not known yet. */
+  #latest: StoredCheckpoint | undefined | null = null;
+  /** Counts checkpoint writes, so that a read that overlapped one does not cache its answer. */
+  #checkpointWrites = 0;
 
   private constructor(dir: string, db: DB, origin: string, vkey: string, size: number) {
     this.dir = dir;
@@ -152,7 +169,21 @@ export class LevelStore implements LogReader {
   }
 
   async readTile(level: number, index: number): Promise<Uint8Array> {
-    return (await this.#get(tileKey(level, index))) ?? EMPTY;
+    const key = tileKey(level, index);
+    const cached = this.#tiles.get(key);
+    if (cached !== undefined) {
+      this.#tiles.delete(key);
+      this.#tiles.set(key, cached);
+      return cached;
+    }
+    const bytes = (await this.#get(key)) ?? EMPTY;
+    if (bytes.length === FULL_TILE) {
+      this.#tiles.set(key, bytes);
+      if (this.#tiles.size > TILE_CACHE) {
+        this.#tiles.delete(this.#tiles.keys().next().value as string);
+      }
+    }
+    return bytes;
   }
 
   /**
@@ -185,15 +216,23 @@ export class LevelStore implements LogReader {
     }
   }
 
+  /**
+   * The stored checkpoint of the largest size. Read from LevelDB once, then kept: this process
+   * is the store's only writer (LevelDB's lock), and {@link write} keeps it current.
+   */
   async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    if (this.#latest !== null) return this.#latest;
+    const writes = this.#checkpointWrites;
+    let latest: StoredCheckpoint | undefined;
     for await (const [key, value] of this.#db.iterator({
       ...CHECKPOINT_RANGE,
       reverse: true,
       limit: 1,
     })) {
-      return this.#checkpoint(key, value);
+      latest = this.#checkpoint(key, value);
     }
-    return undefined;
+    if (writes === this.#checkpointWrites) this.#latest = latest;
+    return latest;
   }
 
   async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
@@ -237,12 +276,23 @@ export class LevelStore implements LogReader {
     const ops = puts.map((p) => ({ type: "put" as const, key: p.key, value: p.value }));
     if (newSize !== undefined)
       ops.push({ type: "put", key: META_SIZE, value: utf8(String(newSize)) });
+    // A checkpoint written here may be the new latest: forget the cached one before and after
+    // the batch, so that no read overlapping it caches what it saw (see latestCheckpoint).
+    const checkpoint = puts.some((p) => p.key.startsWith("c/"));
+    if (checkpoint) this.#forgetLatest();
     try {
       await this.#db.batch(ops);
     } catch (e) {
       throw ioError(`cannot write to the store in ${this.dir}`, this.dir, e);
+    } finally {
+      if (checkpoint) this.#forgetLatest();
     }
     if (newSize !== undefined) this.#size = newSize;
+  }
+
+  #forgetLatest(): void {
+    this.#checkpointWrites++;
+    this.#latest = null;
   }
 
   /**

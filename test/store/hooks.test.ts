@@ -115,3 +115,21 @@ describe("append hooks", () => {
     await again.close();
   });
 });
+
+describe("what the store keeps in memory", () => {
+  it("the latest checkpoint follows every checkpoint written, also when a read overlaps the write", async () => {
+    const log = await init(dir, { origin: ORIGIN });
+    expect(await log.latestCheckpoint()).toBeUndefined();
+    await log.append([ev(0)]);
+    const reading = log.latestCheckpoint(); // overlaps the write below
+    const first = await log.checkpoint();
+    await reading;
+    expect((await log.latestCheckpoint())?.note).toBe(first.note);
+    await log.append([ev(1), ev(2)]);
+    const second = await log.checkpoint();
+    expect(await log.latestCheckpoint()).toEqual(second);
+    expect(second.size).toBe(3);
+    expect((await log.proveInclusion(2)).size).toBe(3);
+    await log.close();
+  });
+});
