@@ -27,7 +27,6 @@ export {
   fromOpenLineage,
   type ImportReport,
   INDEX_FORMAT,
-  type IndexContributor,
   type IndexStatus,
   importOpenLineage,
   indexStatus,

@@ -31,6 +31,7 @@ import {
   MAX_TIMESTAMP,
   validateEvent,
 } from "./event/index.js";
+import { lineageIndexer } from "./lineage/indexer.js";
 import { appendRecordsToBundles } from "./merkle/bundle.js";
 import {
   appendToTiles,
@@ -143,7 +144,7 @@ export async function init(dir: string, options: { origin: string; skey?: string
       ? generateSigner(options.origin)
       : importSigner(options.skey, options.origin);
   const store = await LevelStore.create(dir, { origin: options.origin, skey, vkey });
-  return new Log(store);
+  return configure(new Log(store));
 }
 
 /**
@@ -151,7 +152,17 @@ export async function init(dir: string, options: { origin: string; skey?: string
  * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO
  */
 export async function open(dir: string): Promise<Log> {
-  return new Log(await LevelStore.open(dir));
+  return configure(new Log(await LevelStore.open(dir)));
+}
+
+/**
+ * Registers the hooks that every log opened by {@link init} or {@link open} runs on its appends,
+ * so that the CLI, the server and library users write the same derived records: the lineage and
+ * query indexes (src/lineage/indexer.ts). A `Log` constructed directly on a store runs none.
+ */
+function configure(log: Log): Log {
+  log.addContributor(lineageIndexer);
+  return log;
 }
 
 export class Log {

@@ -15,6 +15,7 @@
 import { utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import type { Event } from "../event/index.js";
+import type { AppendContributor } from "../log.js";
 import type { LevelStore, Put } from "../store/level-store.js";
 import {
   decodeBlock,
@@ -43,12 +44,6 @@ import {
   timeKey,
 } from "./keys.js";
 import { indexStatus } from "./status.js";
-
-/** The shape of `AppendContributor` in src/log.ts: extra puts for an append's atomic batch. */
-export interface IndexContributor {
-  /** Extra puts for the same atomic batch as these new entries (in index order). */
-  puts(entries: ReadonlyArray<{ index: number; event: Event }>, store: LevelStore): Promise<Put[]>;
-}
 
 /** What a builder knows of the stored indexes: inventory records, and edges that exist. */
 interface Known {
@@ -289,7 +284,8 @@ const caches = new WeakMap<LevelStore, Cache>();
 /** Records and edges a cache may hold before it starts afresh. */
 const CACHE_LIMIT = 200_000;
 
-export const lineageIndexer: IndexContributor = {
+export const lineageIndexer: AppendContributor = {
+  name: "lineage",
   async puts(entries, store) {
     const first = entries[0];
     if (first === undefined) return [];
