@@ -6,8 +6,10 @@ import {
   checkInclusion,
   decodeLeaf,
   fromBase64,
+  Log,
   leafHash,
   lineageEdges,
+  open,
   openCheckpoint,
   parseVkey,
 } from "../../src/index.js";
@@ -39,17 +41,56 @@ beforeAll(async () => {
   vkey = json<{ vkey: string }>(
     await logseal(["init", "--store", store, "--origin", ORIGIN, "--json"]),
   ).vkey;
-  // Written by `append`, which does not index (yet): the store needs a reindex.
-  const r = await logseal(["append", "--store", store, "--checkpoint"], {
-    input: jsonl([
-      chain("source:s3/a", "dataset:raw/a", 0),
-      chain("dataset:raw/a", "dataset:clean/a", 1),
-      chain("dataset:clean/a", "model:m@1", 2),
-    ]),
-  });
-  expect(r.code, r.stderr).toBe(0);
+  // Written as a logseal from before the indexes did (a Log without hooks): it needs a reindex.
+  const opened = await open(store);
+  const old = new Log(opened.store);
+  await old.append([
+    chain("source:s3/a", "dataset:raw/a", 0),
+    chain("dataset:raw/a", "dataset:clean/a", 1),
+    chain("dataset:clean/a", "model:m@1", 2),
+  ]);
+  await old.checkpoint();
+  await opened.close();
 });
 afterAll(() => cleanup());
+
+describe("a store written by this logseal", () => {
+  it("answers lineage, assets and query after 'append' and 'demo', without a reindex", async () => {
+    const fresh = join(dir, "fresh");
+    expect((await logseal(["init", "--store", fresh, "--origin", ORIGIN])).code).toBe(0);
+    // Queries on the empty store answer (nothing to index yet).
+    expect((await logseal(["assets", "--store", fresh])).stdout).toBe("no assets yet\n");
+    const a = await logseal(["append", "--store", fresh], {
+      input: jsonl([chain("source:s3/x", "dataset:x", 0), chain("dataset:x", "model:x@1", 1)]),
+    });
+    expect(a.code, a.stderr).toBe(0);
+    const b = await logseal(["append", "--store", fresh], {
+      input: jsonl([chain("model:x@1", "model:x@2", 2)]),
+    });
+    expect(b.code, b.stderr).toBe(0);
+    const g = json<{ nodes: Array<{ id: string }> }>(
+      await logseal(["lineage", "model:x@2", "--json", "--store", fresh]),
+    );
+    expect(g.nodes.map((n) => n.id)).toEqual([
+      "model:x@2",
+      "model:x@1",
+      "dataset:x",
+      "source:s3/x",
+    ]);
+    const q = json<{ entries: Array<{ index: number }> }>(
+      await logseal(["query", "--actor", "alice", "--json", "--store", fresh]),
+    );
+    expect(q.entries.map((e) => e.index)).toEqual([0, 2]);
+
+    const demo = join(dir, "demo");
+    const d = await logseal(["demo", "--store", demo]);
+    expect(d.code, d.stderr).toBe(0);
+    const models = json<Array<{ asset: string }>>(
+      await logseal(["assets", "--kind", "model", "--json", "--store", demo]),
+    );
+    expect(models.length).toBeGreaterThan(0);
+  });
+});
 
 describe("logseal reindex and import", () => {
   it("refuses queries until reindexed, then answers", async () => {
