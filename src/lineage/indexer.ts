@@ -298,7 +298,11 @@ export const lineageIndexer: AppendContributor = {
       cache = { next: -1, records: new Map(), edges: new Map() };
       caches.set(store, cache);
     }
+    // Building updates the cached records in place: until it has finished, the cache matches
+    // no batch, so a build that throws (a read error, a damaged record) leaves it unusable.
+    cache.next = -1;
     const puts = await new Builder(store, first.index, cache).build(entries);
+    // Valid for the next batch only if this one is written (then the next starts here).
     cache.next = first.index + entries.length;
     puts.push(indexedPut(cache.next));
     if (fresh) puts.push(formatPut);
