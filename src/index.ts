@@ -63,6 +63,7 @@ export {
   type AppendTransform,
   checkOrigin,
   type Entry,
+  type NewEntry,
   init,
   Log,
   open,

@@ -107,7 +107,18 @@ export interface TransformResult {
  */
 export interface AppendContributor {
   readonly name: string;
-  puts(entries: ReadonlyArray<{ index: number; event: Event }>, store: LevelStore): Promise<Put[]>;
+  puts(entries: ReadonlyArray<NewEntry>, store: LevelStore): Promise<Put[]>;
+}
+
+/**
+ * A new entry as contributors see it: `leaf` is its leaf as just encoded (when the append path
+ * gives it), and `event` is decoded from it on first use, so that a contributor that reads only
+ * a few fields of the leaf does not pay for a full decode.
+ */
+export interface NewEntry {
+  readonly index: number;
+  readonly event: Event;
+  readonly leaf?: Uint8Array;
 }
 
 export interface AppendOptions {
@@ -642,20 +653,30 @@ interface EncodedRecords {
   oversize: boolean;
 }
 
-/** The events of records just encoded by the append path, with their indexes from `start`. */
-function decodeRecords(
-  records: Uint8Array,
-  ends: Float64Array,
-  start: number,
-): Array<{ index: number; event: Event }> {
-  const out: Array<{ index: number; event: Event }> = [];
+/** The records just encoded by the append path, with their indexes from `start`. */
+function decodeRecords(records: Uint8Array, ends: Float64Array, start: number): NewEntry[] {
+  const out: NewEntry[] = [];
   let begin = 0;
   for (let j = 0; j < ends.length; j++) {
     const end = ends[j] as number;
-    out.push({ index: start + j, event: decodeLeaf(records.subarray(begin + 2, end)) });
+    out.push(new LazyEntry(start + j, records.subarray(begin + 2, end)));
     begin = end;
   }
   return out;
+}
+
+class LazyEntry implements NewEntry {
+  readonly index: number;
+  readonly leaf: Uint8Array;
+  #event: Event | undefined;
+  constructor(index: number, leaf: Uint8Array) {
+    this.index = index;
+    this.leaf = leaf;
+  }
+  get event(): Event {
+    this.#event ??= decodeLeaf(this.leaf);
+    return this.#event;
+  }
 }
 
 function recordSize(r: EncodedRecords, i: number): number {

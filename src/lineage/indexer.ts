@@ -28,6 +28,7 @@ import {
 } from "./blocks.js";
 import { forEachEdge, namedAssets } from "./edges.js";
 import { scanEntries } from "./entries.js";
+import { type IndexedFields, indexedFields } from "./fields.js";
 import { type AssetRecord, decodeRecord, encodeRecord, touch } from "./inventory.js";
 import {
   assetKey,
@@ -88,7 +89,7 @@ class Builder {
     else s.add(from);
   }
 
-  async build(entries: ReadonlyArray<{ index: number; event: Event }>): Promise<Put[]> {
+  async build(entries: ReadonlyArray<{ index: number; event: IndexedFields }>): Promise<Put[]> {
     const start = (entries[0] as { index: number }).index;
     const partial = start % BLOCK === 0 ? -1 : blockOf(start);
     const puts: Put[] = [];
@@ -131,13 +132,13 @@ class Builder {
 
     const newEdges = new Map<string, { from: string; to: string; record: EdgeRecord }>();
     // The entry being indexed, for the callbacks below (allocated once per run, not per entry).
-    let entry = (entries[0] as { event: Event }).event;
+    let entry = (entries[0] as { event: IndexedFields }).event;
     let at = start;
     let post: Posting = { index: start, ts: entry.ts };
     // Inventory: an asset whose record is known is updated at once; one that is not is read
     // first, and its updates wait (in order) until then.
     const touched = new Set<string>();
-    const pending = new Map<string, Array<{ index: number; event: Event }>>();
+    const pending = new Map<string, Array<{ index: number; event: IndexedFields }>>();
     const visit = (a: string) => {
       add(assetsF as Map<string | number, Posting[]>, a, post);
       touched.add(a);
@@ -290,18 +291,29 @@ export const lineageIndexer: AppendContributor = {
     const first = entries[0];
     if (first === undefined) return [];
     checkContiguous(entries);
-    const status = await indexStatus(store);
-    const fresh = status.format === undefined && status.indexed === 0 && first.index === 0;
-    if (!fresh && (status.format !== INDEX_FORMAT || status.indexed !== first.index)) return [];
     let cache = caches.get(store);
-    if (cache === undefined || cache.next !== first.index || cacheSize(cache) > CACHE_LIMIT) {
+    let fresh = false;
+    // A cache that ends where this batch starts was left by the batch just before it, written
+    // with `meta/indexed` equal to this start: the indexes are current, without reading them.
+    if (cache === undefined || cache.next !== first.index) {
+      const status = await indexStatus(store);
+      fresh = status.format === undefined && status.indexed === 0 && first.index === 0;
+      if (!fresh && (status.format !== INDEX_FORMAT || status.indexed !== first.index)) return [];
+      cache = undefined;
+    }
+    if (cache === undefined || cacheSize(cache) > CACHE_LIMIT) {
       cache = { next: -1, records: new Map(), edges: new Map() };
       caches.set(store, cache);
     }
     // Building updates the cached records in place: until it has finished, the cache matches
     // no batch, so a build that throws (a read error, a damaged record) leaves it unusable.
     cache.next = -1;
-    const puts = await new Builder(store, first.index, cache).build(entries);
+    // The fields it indexes, read from the leaves just encoded when the append path gives them.
+    const views = entries.map((e) => ({
+      index: e.index,
+      event: (e.leaf === undefined ? null : indexedFields(e.leaf)) ?? e.event,
+    }));
+    const puts = await new Builder(store, first.index, cache).build(views);
     // Valid for the next batch only if this one is written (then the next starts here).
     cache.next = first.index + entries.length;
     puts.push(indexedPut(cache.next));
@@ -351,6 +363,8 @@ export async function reindex(
   options: ReindexOptions = {},
 ): Promise<ReindexResult> {
   const store = log.store;
+  // The append-path cache trusts `meta/indexed` without reading it: a rebuild changes it.
+  caches.delete(store);
   const batch = options.batch ?? 8192;
   if (!Number.isSafeInteger(batch) || batch < 1) throw new RangeError("reindex: bad batch size");
   const to = store.treeSize;
