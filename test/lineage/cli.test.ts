@@ -1,9 +1,11 @@
 /** The lineage commands end to end through the built CLI: reindex, import, lineage, assets, query. */
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   checkInclusion,
+  createToken,
   decodeLeaf,
   fromBase64,
   Log,
@@ -13,7 +15,7 @@ import {
   openCheckpoint,
   parseVkey,
 } from "../../src/index.js";
-import { json, jsonl, logseal, tempDir } from "../cli/cli.js";
+import { json, jsonl, logseal, MAIN, tempDir } from "../cli/cli.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const ORIGIN = "example.com/logseal/lineage-cli";
@@ -314,5 +316,62 @@ describe("logseal assets and query", () => {
     );
     const none = await logseal(["query", "--store", store, "--actor", "nobody"]);
     expect(none.stdout).toBe("no matching events\n");
+  });
+});
+
+describe("through a running server", () => {
+  it("lineage, assets and query read through 'logseal serve' when it holds the store", async () => {
+    const commands = [
+      ["lineage", "model:m@1", "--both", "--json"],
+      ["lineage", "model:m@1", "--json", "--proofs"],
+      ["lineage", "dataset:raw/a", "--down", "--depth", "1"],
+      ["assets", "--json"],
+      ["assets", "--kind", "model"],
+      ["query", "--control", "A.8.32", "--limit", "2", "--json"],
+      ["query", "--actor", "alice"],
+    ];
+    const local = [];
+    for (const c of commands) {
+      const r = await logseal([...c, "--store", store]);
+      expect(r.code, r.stderr).toBe(0);
+      local.push(r.stdout);
+    }
+    const opened = await open(store);
+    const { token } = await createToken(opened.store, { name: "lineage-cli", role: "viewer" });
+    await opened.close();
+    const child = spawn(
+      process.execPath,
+      [MAIN, "serve", "--store", store, "--listen", "127.0.0.1:0", "--json"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise((r) => child.on("exit", r));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+          out += d;
+          if (out.includes("\n"))
+            resolve((JSON.parse(out.split("\n")[0] as string) as { url: string }).url);
+        });
+        void exited.then(() => reject(new Error("serve exited")));
+      });
+      for (const [i, c] of commands.entries()) {
+        const r = await logseal([...c, "--store", store], { env: { LOGSEAL_TOKEN: token } });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toContain(`held by 'logseal serve' at ${url}`);
+        expect(r.stdout, c.join(" ")).toBe(local[i]);
+      }
+      // Without a token it says what to set; a bad query is the same error as locally.
+      const none = await logseal(["assets", "--store", store], { env: { LOGSEAL_TOKEN: "" } });
+      expect(none.stderr).toContain("LOGSEAL_TOKEN");
+      const bad = await logseal(["lineage", "model:nope", "--store", store], {
+        env: { LOGSEAL_TOKEN: token },
+      });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("E_ASSET_UNKNOWN");
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
   });
 });
