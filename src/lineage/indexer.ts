@@ -266,12 +266,6 @@ const indexedPut = (size: number): Put => ({ key: META_INDEXED, value: utf8(Stri
 const formatPut: Put = { key: META_INDEX, value: utf8(INDEX_FORMAT) };
 
 /**
- * The indexer for `Log`'s append path. `puts` returns the index records of the new entries and
- * the new `meta/indexed`, for the same atomic batch, when the store's indexes are current (or
- * the log is empty and has none yet). When they are missing or behind, it returns nothing and
- * leaves them as they are: `logseal reindex` brings them up to date.
- */
-/**
  * What the append-path indexer learnt from the batches it indexed, per store: valid for the
  * next batch only if that batch starts where the last one ended (else a batch was not written,
  * or something else wrote the indexes in between, and it is dropped).
@@ -285,23 +279,28 @@ const caches = new WeakMap<LevelStore, Cache>();
 /** Records and edges a cache may hold before it starts afresh. */
 const CACHE_LIMIT = 200_000;
 
+/**
+ * The indexer for `Log`'s append path, registered by `init` and `open`. `puts` returns the
+ * index records of the new entries and the new `meta/indexed`, for the same atomic batch, when
+ * the store's indexes are current (or the log is empty and has none yet). When they are missing
+ * or behind, it returns nothing and leaves them as they are: `logseal reindex` brings them up
+ * to date.
+ */
 export const lineageIndexer: AppendContributor = {
   name: "lineage",
   async puts(entries, store) {
     const first = entries[0];
     if (first === undefined) return [];
     checkContiguous(entries);
+    // Read every time (two keys): `meta/indexed` equal to this batch's start is what proves
+    // that the batch the cache was built for was written (only the indexer and a rebuild,
+    // which drops the cache, write it); a cache that merely ends where this batch starts could
+    // come from a failed batch followed by appends of a writer that does not index.
+    const status = await indexStatus(store);
+    const fresh = status.format === undefined && status.indexed === 0 && first.index === 0;
+    if (!fresh && (status.format !== INDEX_FORMAT || status.indexed !== first.index)) return [];
     let cache = caches.get(store);
-    let fresh = false;
-    // A cache that ends where this batch starts was left by the batch just before it, written
-    // with `meta/indexed` equal to this start: the indexes are current, without reading them.
-    if (cache === undefined || cache.next !== first.index) {
-      const status = await indexStatus(store);
-      fresh = status.format === undefined && status.indexed === 0 && first.index === 0;
-      if (!fresh && (status.format !== INDEX_FORMAT || status.indexed !== first.index)) return [];
-      cache = undefined;
-    }
-    if (cache === undefined || cacheSize(cache) > CACHE_LIMIT) {
+    if (cache === undefined || cache.next !== first.index || cacheSize(cache) > CACHE_LIMIT) {
       cache = { next: -1, records: new Map(), edges: new Map() };
       caches.set(store, cache);
     }
@@ -363,7 +362,7 @@ export async function reindex(
   options: ReindexOptions = {},
 ): Promise<ReindexResult> {
   const store = log.store;
-  // The append-path cache trusts `meta/indexed` without reading it: a rebuild changes it.
+  // What the append path remembers describes the records this rebuilds: start afresh.
   caches.delete(store);
   const batch = options.batch ?? 8192;
   if (!Number.isSafeInteger(batch) || batch < 1) throw new RangeError("reindex: bad batch size");

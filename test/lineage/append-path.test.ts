@@ -13,7 +13,7 @@ import {
   reindex,
   toHex,
 } from "../../src/index.js";
-import { derive, newLog } from "./helpers.js";
+import { derive, newLog, unindexed } from "./helpers.js";
 
 let log: Log;
 let cleanup: () => Promise<void>;
@@ -90,6 +90,30 @@ describe("a failed append", () => {
       expect(await dump(log)).toEqual(incremental);
     },
   );
+
+  it("does not take a failed batch for written when a writer without hooks fills its place", async () => {
+    await log.append([derive(["dataset:a"], ["dataset:b"])]);
+    let fail = true;
+    log.addContributor({
+      name: "fails-once",
+      puts: async () => {
+        if (!fail) return [];
+        fail = false;
+        throw new Error("hook failed");
+      },
+    });
+    const failed = [derive(["dataset:b"], ["dataset:c"]), read(1, "mallory", "dataset:c")];
+    await expect(log.append(failed)).rejects.toThrow("hook failed");
+    // The same number of entries, appended by a writer that does not index.
+    await unindexed(log).append([read(2, "bob", "dataset:b"), read(3, "bob", "dataset:b")]);
+    await log.append([read(4, "carol", "dataset:b")]);
+    await expect(query(log.store, { actor: "bob" })).rejects.toMatchObject({
+      code: "E_INDEX_STALE",
+    });
+    await reindex(log);
+    expect((await query(log.store, { actor: "bob" })).entries.map((e) => e.index)).toEqual([1, 2]);
+    expect((await query(log.store, { actor: "mallory" })).entries).toEqual([]);
+  });
 });
 
 describe("queries while appends continue", () => {
