@@ -9,8 +9,9 @@
  * from the store go through `decodeLeaf`, which validates them.
  *
  * (measured) `decodeLeaf` scans, unpacks, validates and re-encodes each leaf to check it is
- * canonical: about 3/4 of the indexer's time on the append path was that decoding (bench:lineage,
- * `node --cpu-prof`, 60,000 pipeline events).
+ * canonical: in a CPU profile of bench:lineage (60,000 pipeline events) decoding the new
+ * entries took more than building their index records. On the demo leaves, `decodeLeaf` takes
+ * 8–14 µs a leaf and this reader 1.7–3 µs (interleaved in one process, 2-core AMD EPYC, load 7).
  */
 
 /** What the indexer reads of an event. `Event` has this shape. */
