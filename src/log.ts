@@ -31,6 +31,7 @@ import {
   MAX_TIMESTAMP,
   validateEvent,
 } from "./event/index.js";
+import { lineageIndexer } from "./lineage/indexer.js";
 import { appendRecordsToBundles } from "./merkle/bundle.js";
 import {
   appendToTiles,
@@ -106,7 +107,18 @@ export interface TransformResult {
  */
 export interface AppendContributor {
   readonly name: string;
-  puts(entries: ReadonlyArray<{ index: number; event: Event }>, store: LevelStore): Promise<Put[]>;
+  puts(entries: ReadonlyArray<NewEntry>, store: LevelStore): Promise<Put[]>;
+}
+
+/**
+ * A new entry as contributors see it: `leaf` is its leaf as just encoded (when the append path
+ * gives it), and `event` is decoded from it on first use, so that a contributor that reads only
+ * a few fields of the leaf does not pay for a full decode.
+ */
+export interface NewEntry {
+  readonly index: number;
+  readonly event: Event;
+  readonly leaf?: Uint8Array;
 }
 
 export interface AppendOptions {
@@ -143,7 +155,7 @@ export async function init(dir: string, options: { origin: string; skey?: string
       ? generateSigner(options.origin)
       : importSigner(options.skey, options.origin);
   const store = await LevelStore.create(dir, { origin: options.origin, skey, vkey });
-  return new Log(store);
+  return configure(new Log(store));
 }
 
 /**
@@ -151,7 +163,17 @@ export async function init(dir: string, options: { origin: string; skey?: string
  * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO
  */
 export async function open(dir: string): Promise<Log> {
-  return new Log(await LevelStore.open(dir));
+  return configure(new Log(await LevelStore.open(dir)));
+}
+
+/**
+ * Registers the hooks that every log opened by {@link init} or {@link open} runs on its appends,
+ * so that the CLI, the server and library users write the same derived records: the lineage and
+ * query indexes (src/lineage/indexer.ts). A `Log` constructed directly on a store runs none.
+ */
+function configure(log: Log): Log {
+  log.addContributor(lineageIndexer);
+  return log;
 }
 
 export class Log {
@@ -637,20 +659,30 @@ interface EncodedRecords {
   oversize: boolean;
 }
 
-/** The events of records just encoded by the append path, with their indexes from `start`. */
-function decodeRecords(
-  records: Uint8Array,
-  ends: Float64Array,
-  start: number,
-): Array<{ index: number; event: Event }> {
-  const out: Array<{ index: number; event: Event }> = [];
+/** The records just encoded by the append path, with their indexes from `start`. */
+function decodeRecords(records: Uint8Array, ends: Float64Array, start: number): NewEntry[] {
+  const out: NewEntry[] = [];
   let begin = 0;
   for (let j = 0; j < ends.length; j++) {
     const end = ends[j] as number;
-    out.push({ index: start + j, event: decodeLeaf(records.subarray(begin + 2, end)) });
+    out.push(new LazyEntry(start + j, records.subarray(begin + 2, end)));
     begin = end;
   }
   return out;
+}
+
+class LazyEntry implements NewEntry {
+  readonly index: number;
+  readonly leaf: Uint8Array;
+  #event: Event | undefined;
+  constructor(index: number, leaf: Uint8Array) {
+    this.index = index;
+    this.leaf = leaf;
+  }
+  get event(): Event {
+    this.#event ??= decodeLeaf(this.leaf);
+    return this.#event;
+  }
 }
 
 function recordSize(r: EncodedRecords, i: number): number {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import {
+  indexStatus,
   LogsealError,
   listTokens,
   open,
@@ -74,6 +75,11 @@ export function register(program: Command): void {
           print(JSON.stringify({ url: server.url, pid: process.pid, store: dir }));
         } else {
           print(`logseal serve: listening on ${server.url} (store ${dir}, ${log.size} entries)`);
+        }
+        if (!(await indexStatus(log.store)).current) {
+          note(
+            `logseal serve: the store's lineage and query indexes are missing or behind the log (written before they existed), so /v1/events, /v1/lineage and /v1/assets answer E_INDEX_STALE: stop the server and run 'logseal reindex --store ${dir}' once`,
+          );
         }
         if ((await listTokens(log.store)).every((t) => t.revoked !== undefined)) {
           note(

@@ -15,7 +15,10 @@ export interface IndexStatus {
   indexed: number;
   /** The log's size when the status was read (read first, so indexed ≥ size when current). */
   size: number;
-  /** True when the indexes are of this logseal's format and cover the whole log. */
+  /**
+   * True when the indexes are of this logseal's format and cover the whole log, or the log is
+   * empty and has none yet.
+   */
   current: boolean;
 }
 
@@ -29,7 +32,9 @@ export async function indexStatus(store: LevelStore): Promise<IndexStatus> {
   if (!Number.isSafeInteger(indexed)) {
     throw new LogsealError("E_STORE_CORRUPT", "meta/indexed is damaged: run 'logseal reindex'");
   }
-  return { format, indexed, size, current: format === INDEX_FORMAT && indexed >= size };
+  // An empty log has nothing to index: its indexes start with its first append.
+  const current = format === INDEX_FORMAT ? indexed >= size : format === undefined && size === 0;
+  return { format, indexed, size, current };
 }
 
 /**
