@@ -106,12 +106,15 @@ export {
 } from "./note/index.js";
 export {
   ACTIONS,
+  type AccessOptions,
   type Action,
   commitValue,
   DEFAULT_POLICY,
   type DetectOptions,
   detect,
   displayMask,
+  type ErasureReport,
+  eraseSubject,
   type Finding,
   KINDS,
   type Kind,
@@ -126,8 +129,12 @@ export {
   maskEvent,
   type Policy,
   type PolicyRule,
+  type PrivacyInit,
   parsePolicy,
   pseudonym,
+  type RevealedValue,
+  type RevealReport,
+  revealEntry,
   SALT_LENGTH,
   validatePolicy,
   verifyCommitment,
@@ -176,3 +183,4 @@ export type {
   VerifyReport,
 } from "./verify/report.js";
 export { openStoreForVerify, type VerifyOptions, verifyLog } from "./verify/verify.js";
+export type { VaultKeySource } from "./store/keys.js";

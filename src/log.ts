@@ -45,8 +45,11 @@ import {
   treeHashFromTiles,
 } from "./merkle/index.js";
 import { generateSigner, parseSkey, type Signer, signCheckpoint } from "./note/index.js";
+import { attachPrivacy, type PrivacyInit, prepareVault } from "./privacy/access.js";
 import type { ConsistencyProof, InclusionProof } from "./proofs.js";
-import { bundleKey, checkpointKey, idKey, tileKey } from "./store/layout.js";
+import { BUNDLE_KEY_AAD } from "./store/level-store.js";
+import { newKeyFile, seal, type VaultKeySource } from "./store/keys.js";
+import { bundleKey, checkpointKey, idKey, META_ENCRYPTION, tileKey } from "./store/layout.js";
 import { LevelStore, type Put } from "./store/level-store.js";
 import type { StoredCheckpoint } from "./store/reader.js";
 
@@ -134,24 +137,65 @@ export function checkOrigin(origin: string): void {
 /**
  * Creates a new log in `dir` with a fresh Ed25519 signer named `origin`, or with the signer
  * `skey` when given (its key name must be the origin).
- * @throws LogsealError E_USAGE (bad origin), E_KEY_INVALID, E_STORE_EXISTS, E_IO
+ * `options.privacy` sets up the vault (formats/storage.md): its key, the masking policy, and
+ * encryption at rest.
+ * @throws LogsealError E_USAGE (bad origin), E_KEY_INVALID, E_STORE_EXISTS, E_IO,
+ *   E_POLICY_INVALID, E_VAULT_KEY_MISSING (--encrypt without a key), E_VAULT_KEY_INSECURE,
+ *   E_VAULT_KEY_INVALID
  */
-export async function init(dir: string, options: { origin: string; skey?: string }): Promise<Log> {
+export async function init(
+  dir: string,
+  options: { origin: string; skey?: string; privacy?: PrivacyInit },
+): Promise<Log> {
   checkOrigin(options.origin);
   const { skey, vkey } =
     options.skey === undefined
       ? generateSigner(options.origin)
       : importSigner(options.skey, options.origin);
-  const store = await LevelStore.create(dir, { origin: options.origin, skey, vkey });
-  return new Log(store);
+  const vault = await prepareVault(options.privacy ?? {});
+  const store = await LevelStore.create(dir, {
+    origin: options.origin,
+    skey,
+    vkey,
+    ...vault,
+    ...(options.privacy?.encrypt ? encryption(vault.vaultKey, vault.puts) : {}),
+  });
+  const log = new Log(store);
+  await attachPrivacy(log);
+  return log;
+}
+
+/** A new entry-bundle key, sealed under the vault key into `meta/encryption` (in `puts`). */
+function encryption(vaultKey: Uint8Array, puts: Put[]): { bundleKey: Uint8Array } {
+  const { key } = newKeyFile();
+  const sealed = seal(vaultKey, key, utf8(BUNDLE_KEY_AAD));
+  const value = JSON.stringify({ v: 1, alg: "aes-256-gcm", key: Buffer.from(sealed).toString("base64") });
+  puts.push({ key: META_ENCRYPTION, value: utf8(value) });
+  return { bundleKey: key };
+}
+
+/** Options of {@link open}. */
+export interface OpenOptions {
+  /** The vault key: to open an encrypted store, and to reveal masked values. */
+  vaultKey?: VaultKeySource;
 }
 
 /**
  * Opens the log in `dir`.
- * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO
+ * Every log is opened with masking registered (the store's privacy policy and vault).
+ * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO;
+ *   E_STORE_ENCRYPTED, E_VAULT_KEY_WRONG… for an encrypted store without its key
  */
-export async function open(dir: string): Promise<Log> {
-  return new Log(await LevelStore.open(dir));
+export async function open(dir: string, options: OpenOptions = {}): Promise<Log> {
+  const store = await LevelStore.open(dir, options);
+  const log = new Log(store);
+  try {
+    await attachPrivacy(log);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return log;
 }
 
 export class Log {
