@@ -66,6 +66,7 @@ export {
   type Entry,
   init,
   Log,
+  type OpenOptions,
   open,
   type TransformContext,
   type TransformResult,
@@ -170,6 +171,7 @@ export {
   startServer,
   type TokenInfo,
 } from "./server/index.js";
+export type { VaultKeySource } from "./store/keys.js";
 export type { LogReader, StoredCheckpoint } from "./store/reader.js";
 export { TilesReader } from "./store/tiles-reader.js";
 export { openSavedCheckpoint } from "./verify/incremental.js";
@@ -183,4 +185,3 @@ export type {
   VerifyReport,
 } from "./verify/report.js";
 export { openStoreForVerify, type VerifyOptions, verifyLog } from "./verify/verify.js";
-export type { VaultKeySource } from "./store/keys.js";

@@ -75,13 +75,15 @@ export class PrivacyHook implements AppendTransform, AppendContributor {
       const vault = this.vault;
       const sids = new Map<string, string>();
       for (const list of secrets) {
-        for (const s of list ?? []) if (!sids.has(s.subject)) sids.set(s.subject, vault.sid(s.subject));
+        for (const s of list ?? [])
+          if (!sids.has(s.subject)) sids.set(s.subject, vault.sid(s.subject));
       }
       const dataKeys = vault.newDataKeys(sids.values());
       for (let i = 0; i < values.length; i++) {
         const list = secrets[i];
         if (list === undefined) continue;
-        const p = (puts[i] ??= []);
+        const p = puts[i] ?? [];
+        puts[i] = p;
         const used = new Set<string>();
         for (const s of list) {
           const sid = sids.get(s.subject) as string;

@@ -7,6 +7,15 @@
  * (access.ts) build on `maskEvent`'s `secrets`.
  */
 
+export {
+  type AccessOptions,
+  type ErasureReport,
+  eraseSubject,
+  type PrivacyInit,
+  type RevealedValue,
+  type RevealReport,
+  revealEntry,
+} from "./access.js";
 export { commitValue, pseudonym, SALT_LENGTH, verifyCommitment } from "./commit.js";
 export { type DetectOptions, detect } from "./detect.js";
 export { displayMask, type MaskKind } from "./display.js";
@@ -30,12 +39,3 @@ export {
   parsePolicy,
   validatePolicy,
 } from "./policy.js";
-export {
-  type AccessOptions,
-  type ErasureReport,
-  eraseSubject,
-  type PrivacyInit,
-  type RevealedValue,
-  type RevealReport,
-  revealEntry,
-} from "./access.js";

@@ -67,7 +67,8 @@ export async function deriveVaultKey(source: VaultKeySource, kdf: Kdf): Promise<
       throw new LogsealError("E_VAULT_KEY_INVALID", "the vault passphrase is empty");
     }
     const salt = fromBase64(kdf.salt);
-    if (salt === null) throw new LogsealError("E_STORE_CORRUPT", "the vault's scrypt salt is damaged");
+    if (salt === null)
+      throw new LogsealError("E_STORE_CORRUPT", "the vault's scrypt salt is damaged");
     return scrypt(source.passphrase, salt, kdf);
   }
   if (kdf.alg !== "key-file") {

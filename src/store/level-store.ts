@@ -404,8 +404,9 @@ export class LevelStore implements LogReader {
   async compact(from: string, to: string): Promise<void> {
     try {
       // `level` is classic-level in Node, which has compactRange; its browser typing does not.
-      await (this.#db as unknown as { compactRange(a: string, b: string): Promise<void> })
-        .compactRange(from, to);
+      await (
+        this.#db as unknown as { compactRange(a: string, b: string): Promise<void> }
+      ).compactRange(from, to);
     } catch (e) {
       throw ioError(`cannot compact the store in ${this.dir}`, this.dir, e);
     }
@@ -477,7 +478,9 @@ export class LevelStore implements LogReader {
           const index = indexOf(key);
           if (index === null) continue;
           const clear =
-            this.#bundleKey !== undefined && key.startsWith("b/") ? this.#decrypt(key, bytes) : bytes;
+            this.#bundleKey !== undefined && key.startsWith("b/")
+              ? this.#decrypt(key, bytes)
+              : bytes;
           yield { index, bytes: clear };
         }
       }
