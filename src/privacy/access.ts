@@ -17,7 +17,7 @@ import {
 import { VAULT_KEY_FILE } from "../store/layout.js";
 import type { Put } from "../store/level-store.js";
 import { verifyCommitment } from "./commit.js";
-import { attachPuts, PrivacyHook } from "./hook.js";
+import { attachPuts, markErase, PrivacyHook } from "./hook.js";
 import { MASKED_FIELD, type MaskRecord } from "./mask.js";
 import { type Policy, parsePolicy } from "./policy.js";
 import { newVaultRecords, Vault } from "./vault.js";
@@ -26,9 +26,8 @@ const hooks = new WeakMap<Log, PrivacyHook>();
 
 /** Registers masking (and the vault, if the store has one) on `log`. */
 export async function attachPrivacy(log: Log): Promise<void> {
-  const hook = new PrivacyHook(await Vault.load(log.store));
+  const hook = new PrivacyHook(log.store, await Vault.load(log.store));
   log.addTransform(hook);
-  log.addContributor(hook);
   hooks.set(log, hook);
 }
 
@@ -153,8 +152,7 @@ export async function eraseSubject(
   subject: string,
   options: AccessOptions,
 ): Promise<ErasureReport> {
-  const hook = hookOf(log);
-  const vault = hook.vault;
+  const vault = hookOf(log).vault;
   if (subject === "") throw new LogsealError("E_USAGE", "the subject is empty");
   const sid = vault.sid(subject);
   const kids = await vault.liveKeys(sid);
@@ -194,14 +192,9 @@ export async function eraseSubject(
     },
   };
   attachPuts(event, vault.destroyPuts(sid, kids));
-  hook.expectErase(sid);
-  let index: number;
-  try {
-    const [r] = await log.append([event]);
-    index = (r as { index: number }).index;
-  } finally {
-    hook.cancelErase(sid);
-  }
+  markErase(event, sid);
+  const [r] = await log.append([event]);
+  const index = (r as { index: number }).index;
   // Overwritten values linger in LevelDB's files until compaction rewrites them.
   await log.store.compact("v/", "v0");
   return { subject: sid, entry: index, keys: kids.length, entries, fields };

@@ -27,7 +27,7 @@ import {
 } from "node:crypto";
 import { fromBase64, fromUtf8, toBase64, utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
-import { type Kdf, keyCheck, seal, unseal } from "../store/keys.js";
+import { type Kdf, keyCheck, random, seal, unseal } from "../store/keys.js";
 import { VAULT_META } from "../store/layout.js";
 import type { LevelStore, Put } from "../store/level-store.js";
 import { DEFAULT_POLICY, type Policy, parsePolicy } from "./policy.js";
@@ -41,10 +41,8 @@ const fromB64url = (s: string): Uint8Array | null => {
   return new Uint8Array(Buffer.from(s, "base64url"));
 };
 
-/** `v/s/<sid>/<kid>`: a data key of the subject (empty: live; `erased`: destroyed). */
-export const subjectKeyKey = (sid: string, kid: string) => `v/s/${sid}/${kid}`;
-/** `v/k/<kid>`: the wrapped data key; an empty value once destroyed. */
-export const dataKeyKey = (kid: string) => `v/k/${kid}`;
+/** `v/k/<sid>/<kid>`: a wrapped data key of the subject; an empty value once destroyed. */
+export const dataKeyKey = (sid: string, kid: string) => `v/k/${sid}/${kid}`;
 /** `v/c/<commit>`: a sealed value, by its commitment (base64url). */
 export const valueKey = (commit: string) =>
   `v/c/${commit.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
@@ -54,7 +52,6 @@ export const placeKey = (sid: string, index: number, n: number) =>
 /** `v/z/<sid>`: the subject was erased (JSON `{"entry": N}`: the data.erase entry). */
 export const erasedKey = (sid: string) => `v/z/${sid}`;
 
-const ERASED = utf8("erased");
 const EMPTY = new Uint8Array(0);
 const ID_LENGTH = 16;
 
@@ -100,8 +97,8 @@ export interface DataKey {
   sid: string;
   kid: string;
   key: Uint8Array;
-  /** The puts that store it (wrapped) and list it under its subject. */
-  puts: Put[];
+  /** The put that stores it, wrapped, under its subject. */
+  put: Put;
 }
 
 /** What a sealed value opens to. */
@@ -194,8 +191,8 @@ export class Vault {
         ephPub = fromB64url(eph.publicKey.export({ format: "jwk" }).x as string) as Uint8Array;
         wrapKey = kek(diffieHellman({ privateKey: eph.privateKey, publicKey: this.#pub }), ephPub);
       }
-      const kid = b64url(randomBytes(ID_LENGTH));
-      const key = new Uint8Array(randomBytes(32));
+      const kid = b64url(random(ID_LENGTH));
+      const key = random(32);
       const sealed = seal(wrapKey, key, dataKeyAad(kid, sid));
       const wrapped = new Uint8Array(32 + sealed.length);
       wrapped.set(ephPub as Uint8Array, 0);
@@ -204,10 +201,7 @@ export class Vault {
         sid,
         kid,
         key,
-        puts: [
-          { key: dataKeyKey(kid), value: wrapped },
-          { key: subjectKeyKey(sid, kid), value: EMPTY },
-        ],
+        put: { key: dataKeyKey(sid, kid), value: wrapped },
       });
     }
     return out;
@@ -240,7 +234,7 @@ export class Vault {
     }
     const kid = b64url(record.subarray(0, ID_LENGTH));
     const sid = b64url(record.subarray(ID_LENGTH, 2 * ID_LENGTH));
-    const [wrapped, erased] = await this.store.getMany([dataKeyKey(kid), erasedKey(sid)]);
+    const [wrapped, erased] = await this.store.getMany([dataKeyKey(sid, kid), erasedKey(sid)]);
     if (wrapped === undefined || wrapped.length === 0) {
       if (erased !== undefined || wrapped !== undefined) {
         const entry = erasedEntry(erased);
@@ -275,9 +269,9 @@ export class Vault {
   /** The subject's live data keys. */
   async liveKeys(sid: string): Promise<string[]> {
     const kids: string[] = [];
-    const prefix = `v/s/${sid}/`;
+    const prefix = `v/k/${sid}/`;
     for await (const [key, value] of this.store.iterate({ gte: prefix, lt: `${prefix}\xff` })) {
-      if (value.length === 0) kids.push(key.slice(prefix.length));
+      if (value.length > 0) kids.push(key.slice(prefix.length));
     }
     return kids;
   }
@@ -302,10 +296,7 @@ export class Vault {
   /** The puts that destroy data keys `kids` of `sid`. */
   destroyPuts(sid: string, kids: readonly string[]): Put[] {
     const puts: Put[] = [];
-    for (const kid of kids) {
-      puts.push({ key: dataKeyKey(kid), value: EMPTY });
-      puts.push({ key: subjectKeyKey(sid, kid), value: ERASED });
-    }
+    for (const kid of kids) puts.push({ key: dataKeyKey(sid, kid), value: EMPTY });
     return puts;
   }
 

@@ -111,7 +111,7 @@ describe("masking at append, through the CLI", () => {
 
   it("reveals a planted value with the vault key, checks it, and logs the reveal", async () => {
     const i = corpus.findIndex((c) => c.planted.some((p) => p.kind === "email"));
-    const email = (corpus[i]?.planted.find((p) => p.kind === "email") as { value: string }).value;
+    const email = corpus[i]?.planted.find((p) => p.kind === "email")?.value as string;
     const r = ok(
       await logseal(["reveal", String(i), "--store", store, "--actor", "dpo-anna", "--json"]),
     );
