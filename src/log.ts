@@ -47,9 +47,9 @@ import {
 import { generateSigner, parseSkey, type Signer, signCheckpoint } from "./note/index.js";
 import { attachPrivacy, type PrivacyInit, prepareVault } from "./privacy/access.js";
 import type { ConsistencyProof, InclusionProof } from "./proofs.js";
-import { newKeyFile, seal, type VaultKeySource } from "./store/keys.js";
-import { bundleKey, checkpointKey, idKey, META_ENCRYPTION, tileKey } from "./store/layout.js";
-import { BUNDLE_KEY_AAD, LevelStore, type Put } from "./store/level-store.js";
+import type { VaultKeySource } from "./store/keys.js";
+import { bundleKey, checkpointKey, idKey, tileKey } from "./store/layout.js";
+import { LevelStore, type Put } from "./store/level-store.js";
 import type { StoredCheckpoint } from "./store/reader.js";
 
 /** What {@link Log.append} reports for each event, in input order. */
@@ -151,30 +151,15 @@ export async function init(
     options.skey === undefined
       ? generateSigner(options.origin)
       : importSigner(options.skey, options.origin);
-  const vault = await prepareVault(options.privacy ?? {});
   const store = await LevelStore.create(dir, {
     origin: options.origin,
     skey,
     vkey,
-    ...vault,
-    ...(options.privacy?.encrypt ? encryption(vault.vaultKey, vault.puts) : {}),
+    ...(await prepareVault(options.privacy ?? {})),
   });
   const log = new Log(store);
   await attachPrivacy(log);
   return log;
-}
-
-/** A new entry-bundle key, sealed under the vault key into `meta/encryption` (in `puts`). */
-function encryption(vaultKey: Uint8Array, puts: Put[]): { bundleKey: Uint8Array } {
-  const { key } = newKeyFile();
-  const sealed = seal(vaultKey, key, utf8(BUNDLE_KEY_AAD));
-  const value = JSON.stringify({
-    v: 1,
-    alg: "aes-256-gcm",
-    key: Buffer.from(sealed).toString("base64"),
-  });
-  puts.push({ key: META_ENCRYPTION, value: utf8(value) });
-  return { bundleKey: key };
 }
 
 /** Options of {@link open}. */

@@ -4,6 +4,7 @@
  * subject (`data.erase`) and revealing a masked value (`pii.reveal`).
  */
 import { writeFile } from "node:fs/promises";
+import { toBase64, utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import type { Log } from "../log.js";
 import {
@@ -12,10 +13,11 @@ import {
   newKdf,
   newKeyFile,
   readKeyFile,
+  seal,
   type VaultKeySource,
 } from "../store/keys.js";
-import { VAULT_KEY_FILE } from "../store/layout.js";
-import type { Put } from "../store/level-store.js";
+import { META_ENCRYPTION, VAULT_KEY_FILE } from "../store/layout.js";
+import { BUNDLE_KEY_AAD, type Put } from "../store/level-store.js";
 import { verifyCommitment } from "./commit.js";
 import { attachPuts, markErase, PrivacyHook } from "./hook.js";
 import { MASKED_FIELD, type MaskRecord } from "./mask.js";
@@ -52,13 +54,16 @@ export interface PrivacyInit {
   encrypt?: boolean;
 }
 
-/** What `init` writes for the vault: records, files, keys. */
+/**
+ * What `init` writes for the vault: records, files, keys; with `encrypt`, a new entry-bundle
+ * key, sealed under the vault key into `meta/encryption`.
+ */
 export async function prepareVault(options: PrivacyInit): Promise<{
   puts: Put[];
   files: Array<{ name: string; text: string }>;
   vaultKey: Uint8Array;
   vaultKeySource?: VaultKeySource;
-  kdf: Kdf;
+  bundleKey?: Uint8Array;
 }> {
   let policy: Policy | undefined;
   if (options.policy !== undefined) policy = parsePolicy(options.policy.text, options.policy.file);
@@ -87,12 +92,20 @@ export async function prepareVault(options: PrivacyInit): Promise<{
     kdf = newKdf(source);
     vaultKey = await readOrCreateKeyFile(source.keyFile);
   }
+  const puts = newVaultRecords(vaultKey, kdf, policy);
+  let bundleKey: Uint8Array | undefined;
+  if (options.encrypt === true) {
+    bundleKey = newKeyFile().key;
+    const sealed = seal(vaultKey, bundleKey, utf8(BUNDLE_KEY_AAD));
+    const value = JSON.stringify({ v: 1, alg: "aes-256-gcm", key: toBase64(sealed) });
+    puts.push({ key: META_ENCRYPTION, value: utf8(value) });
+  }
   return {
-    puts: newVaultRecords(vaultKey, kdf, policy),
+    puts,
     files,
     vaultKey,
     ...(source === undefined ? {} : { vaultKeySource: source }),
-    kdf,
+    ...(bundleKey === undefined ? {} : { bundleKey }),
   };
 }
 
