@@ -66,6 +66,7 @@ export {
   init,
   Log,
   type NewEntry,
+  type OpenOptions,
   open,
   type TransformContext,
   type TransformResult,
@@ -106,12 +107,15 @@ export {
 } from "./note/index.js";
 export {
   ACTIONS,
+  type AccessOptions,
   type Action,
   commitValue,
   DEFAULT_POLICY,
   type DetectOptions,
   detect,
   displayMask,
+  type ErasureReport,
+  eraseSubject,
   type Finding,
   KINDS,
   type Kind,
@@ -126,8 +130,12 @@ export {
   maskEvent,
   type Policy,
   type PolicyRule,
+  type PrivacyInit,
   parsePolicy,
   pseudonym,
+  type RevealedValue,
+  type RevealReport,
+  revealEntry,
   SALT_LENGTH,
   validatePolicy,
   verifyCommitment,
@@ -164,6 +172,7 @@ export {
   startServer,
   type TokenInfo,
 } from "./server/index.js";
+export type { VaultKeySource } from "./store/keys.js";
 export type { LogReader, StoredCheckpoint } from "./store/reader.js";
 export { TilesReader } from "./store/tiles-reader.js";
 export { openSavedCheckpoint } from "./verify/incremental.js";

@@ -46,7 +46,9 @@ import {
   treeHashFromTiles,
 } from "./merkle/index.js";
 import { generateSigner, parseSkey, type Signer, signCheckpoint } from "./note/index.js";
+import { attachPrivacy, type PrivacyInit, prepareVault } from "./privacy/access.js";
 import type { ConsistencyProof, InclusionProof } from "./proofs.js";
+import type { VaultKeySource } from "./store/keys.js";
 import { bundleKey, checkpointKey, idKey, tileKey } from "./store/layout.js";
 import { LevelStore, type Put } from "./store/level-store.js";
 import type { StoredCheckpoint } from "./store/reader.js";
@@ -146,32 +148,60 @@ export function checkOrigin(origin: string): void {
 /**
  * Creates a new log in `dir` with a fresh Ed25519 signer named `origin`, or with the signer
  * `skey` when given (its key name must be the origin).
- * @throws LogsealError E_USAGE (bad origin), E_KEY_INVALID, E_STORE_EXISTS, E_IO
+ * `options.privacy` sets up the vault (formats/storage.md): its key, the masking policy, and
+ * encryption at rest.
+ * @throws LogsealError E_USAGE (bad origin), E_KEY_INVALID, E_STORE_EXISTS, E_IO,
+ *   E_POLICY_INVALID, E_VAULT_KEY_MISSING (--encrypt without a key), E_VAULT_KEY_INSECURE,
+ *   E_VAULT_KEY_INVALID
  */
-export async function init(dir: string, options: { origin: string; skey?: string }): Promise<Log> {
+export async function init(
+  dir: string,
+  options: { origin: string; skey?: string; privacy?: PrivacyInit },
+): Promise<Log> {
   checkOrigin(options.origin);
   const { skey, vkey } =
     options.skey === undefined
       ? generateSigner(options.origin)
       : importSigner(options.skey, options.origin);
-  const store = await LevelStore.create(dir, { origin: options.origin, skey, vkey });
+  const store = await LevelStore.create(dir, {
+    origin: options.origin,
+    skey,
+    vkey,
+    ...(await prepareVault(options.privacy ?? {})),
+  });
   return configure(new Log(store));
+}
+
+/** Options of {@link open}. */
+export interface OpenOptions {
+  /** The vault key: to open an encrypted store, and to reveal masked values. */
+  vaultKey?: VaultKeySource;
 }
 
 /**
  * Opens the log in `dir`.
- * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO
+ * Every log is opened with masking registered (the store's privacy policy and vault).
+ * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO;
+ *   E_STORE_ENCRYPTED, E_VAULT_KEY_WRONG… for an encrypted store without its key
  */
-export async function open(dir: string): Promise<Log> {
-  return configure(new Log(await LevelStore.open(dir)));
+export async function open(dir: string, options: OpenOptions = {}): Promise<Log> {
+  return configure(new Log(await LevelStore.open(dir, options)));
 }
 
 /**
  * Registers the hooks that every log opened by {@link init} or {@link open} runs on its appends,
- * so that the CLI, the server and library users write the same derived records: the lineage and
+ * so that the CLI, the server and library users write the same records: PII masking with the
+ * store's policy and vault (src/privacy/hook.ts, inside the signed leaf) and the lineage and
  * query indexes (src/lineage/indexer.ts). A `Log` constructed directly on a store runs none.
+ * The store is closed when a hook cannot be set up.
  */
-function configure(log: Log): Log {
+async function configure(log: Log): Promise<Log> {
+  try {
+    await attachPrivacy(log);
+  } catch (e) {
+    await log.store.close();
+    throw e;
+  }
   log.addContributor(lineageIndexer);
   return log;
 }

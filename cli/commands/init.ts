@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Command } from "commander";
-import { init, LogsealError } from "../../src/index.js";
+import { init, LogsealError, type PrivacyInit } from "../../src/index.js";
 import { storeDir } from "../args.js";
 import { bold, print, printJson } from "../output.js";
 import { run } from "../run.js";
+import { vaultKeySource } from "../vault.js";
 
 export function register(program: Command): void {
   program
@@ -12,18 +14,58 @@ export function register(program: Command): void {
     .option("--store <dir>", "store directory (default ./.logseal or $LOGSEAL_STORE)")
     .requiredOption("--origin <origin>", "the log's origin, e.g. example.com/logseal/ml-audit")
     .option("--signer <file>", "use this existing signer key (skey) instead of generating one")
-    .option("--json", "print {origin, vkey, store} as JSON")
-    .action((opts: { store?: string; origin: string; signer?: string; json?: boolean }) =>
+    .option(
+      "--privacy-policy <file>",
+      "mask events with this policy (formats/privacy-policy.md) instead of the default",
+    )
+    .option(
+      "--encrypt",
+      "encrypt entry bundles at rest (needs LOGSEAL_VAULT_PASSPHRASE or --vault-key FILE)",
+    )
+    .option("--json", "print {origin, vkey, store, vault, encrypted} as JSON")
+    .action((opts: InitOpts) =>
       run(opts.json === true, async () => {
         const dir = storeDir(opts.store);
         const skey = opts.signer === undefined ? undefined : await readSigner(opts.signer);
-        const log = await init(dir, { origin: opts.origin, ...(skey ? { skey } : {}) });
+        const privacy: PrivacyInit = {};
+        const source = vaultKeySource();
+        if (source !== undefined) privacy.vaultKey = source;
+        if (opts.encrypt === true) privacy.encrypt = true;
+        if (opts.privacyPolicy !== undefined) {
+          privacy.policy = { text: await readText(opts.privacyPolicy), file: opts.privacyPolicy };
+        }
+        const log = await init(dir, { origin: opts.origin, ...(skey ? { skey } : {}), privacy });
         try {
+          const vault =
+            source === undefined
+              ? { key: "file", file: join(dir, "vault.key") }
+              : "passphrase" in source
+                ? { key: "passphrase" }
+                : { key: "file", file: source.keyFile };
           if (opts.json) {
-            printJson({ origin: log.origin, vkey: log.vkey, store: dir });
+            printJson({
+              origin: log.origin,
+              vkey: log.vkey,
+              store: dir,
+              vault,
+              encrypted: log.store.encrypted,
+              policy: opts.privacyPolicy ?? "default",
+            });
           } else {
             print(`created store ${dir} for origin ${log.origin}`);
             print(`signing key: ${log.signerFile} (mode 0600; keep it secret, never export it)`);
+            if (source === undefined) {
+              print(
+                `vault key: ${vault.file} (mode 0600; whoever holds it can reveal masked values: move it off this machine and pass --vault-key)`,
+              );
+            } else {
+              print(
+                `vault key: ${"passphrase" in source ? "from LOGSEAL_VAULT_PASSPHRASE" : source.keyFile}`,
+              );
+            }
+            print(
+              `privacy policy: ${opts.privacyPolicy ?? "default (detect and mask inside details)"}${log.store.encrypted ? "; entry bundles encrypted at rest" : ""}`,
+            );
             print("verifier key (give it to auditors; they pin it with --key):");
             print(bold(log.vkey));
           }
@@ -33,6 +75,26 @@ export function register(program: Command): void {
         return undefined;
       }),
     );
+}
+
+interface InitOpts {
+  store?: string;
+  origin: string;
+  signer?: string;
+  json?: boolean;
+  privacyPolicy?: string;
+  encrypt?: boolean;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    throw new LogsealError("E_IO", `cannot read ${file}: ${(e as Error).message}`, {
+      location: { file },
+      cause: e,
+    });
+  }
 }
 
 async function readSigner(file: string): Promise<string> {

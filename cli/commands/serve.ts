@@ -11,6 +11,7 @@ import {
 import { parseIndex, storeDir } from "../args.js";
 import { note, print } from "../output.js";
 import { run } from "../run.js";
+import { openOptions } from "../vault.js";
 
 interface ServeOpts {
   store?: string;
@@ -54,7 +55,7 @@ export function register(program: Command): void {
         if (rate < 1) throw new LogsealError("E_USAGE", "--rate-limit must be at least 1");
         const maxBody = parseIndex(opts.maxBody, "--max-body");
         const tls = await readTls(opts.tlsCert, opts.tlsKey);
-        const log = await open(dir);
+        const log = await open(dir, openOptions());
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
           const options: ServerOptions = {

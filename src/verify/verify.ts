@@ -28,6 +28,7 @@
 import { toBase64 } from "../bytes.js";
 import { TILE_WIDTH } from "../merkle/index.js";
 import type { Verifier } from "../note/index.js";
+import type { VaultKeySource } from "../store/keys.js";
 import { LevelStore } from "../store/level-store.js";
 import type { LogReader, StoredCheckpoint } from "../store/reader.js";
 import { type OpenCheckpoint, openStoredCheckpoints } from "./checkpoints.js";
@@ -77,11 +78,14 @@ const VERIFY_MAX_OPEN_FILES = 74;
 
 /**
  * Opens the LevelDB store in `dir` for verification (read in one pass, with bounded memory);
- * close it when done.
+ * close it when done. An encrypted store needs `options.vaultKey` (or `<store>/vault.key`).
  * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO
  */
-export function openStoreForVerify(dir: string): Promise<LevelStore> {
-  return LevelStore.open(dir, { maxOpenFiles: VERIFY_MAX_OPEN_FILES });
+export function openStoreForVerify(
+  dir: string,
+  options: { vaultKey?: VaultKeySource } = {},
+): Promise<LevelStore> {
+  return LevelStore.open(dir, { ...options, maxOpenFiles: VERIFY_MAX_OPEN_FILES });
 }
 
 /**
