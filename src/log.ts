@@ -192,8 +192,8 @@ export async function open(dir: string, options: OpenOptions = {}): Promise<Log>
  * Registers the hooks that every log opened by {@link init} or {@link open} runs on its appends,
  * so that the CLI, the server and library users write the same records: PII masking with the
  * store's policy and vault (src/privacy/hook.ts, inside the signed leaf) and the lineage and
- * query indexes (src/lineage/indexer.ts). A `Log` constructed directly on a store runs none.
- * The store is closed when a hook cannot be set up.
+ * query indexes (src/lineage/indexer.ts; not for a store encrypted at rest). A `Log`
+ * constructed directly on a store runs none. The store is closed when a hook cannot be set up.
  */
 async function configure(log: Log): Promise<Log> {
   try {
@@ -202,7 +202,8 @@ async function configure(log: Log): Promise<Log> {
     await log.store.close();
     throw e;
   }
-  log.addContributor(lineageIndexer);
+  // An encrypted store keeps no indexes: they would hold in clear what its bundles hide.
+  if (!log.store.encrypted) log.addContributor(lineageIndexer);
   return log;
 }
 

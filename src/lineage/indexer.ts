@@ -44,7 +44,7 @@ import {
   postingPrefix,
   timeKey,
 } from "./keys.js";
-import { indexStatus } from "./status.js";
+import { encryptedStore, indexStatus } from "./status.js";
 
 /** What a builder knows of the stored indexes: inventory records, and edges that exist. */
 interface Known {
@@ -362,6 +362,7 @@ export async function reindex(
   options: ReindexOptions = {},
 ): Promise<ReindexResult> {
   const store = log.store;
+  if (store.encrypted) throw encryptedStore(store);
   // What the append path remembers describes the records this rebuilds: start afresh.
   caches.delete(store);
   const batch = options.batch ?? 8192;

@@ -42,6 +42,7 @@ export async function indexStatus(store: LevelStore): Promise<IndexStatus> {
  * @throws LogsealError E_INDEX_STALE naming what to run
  */
 export async function requireIndex(store: LevelStore): Promise<IndexStatus> {
+  if (store.encrypted) throw encryptedStore(store);
   const s = await indexStatus(store);
   if (s.current) return s;
   const fix = `run 'logseal reindex --store ${store.dir}'`;
@@ -54,4 +55,17 @@ export async function requireIndex(store: LevelStore): Promise<IndexStatus> {
   throw new LogsealError("E_INDEX_STALE", message, {
     details: { format: s.format ?? null, indexed: s.indexed, size: s.size },
   });
+}
+
+/**
+ * A store encrypted at rest keeps no lineage or query indexes: their keys and values would hold
+ * asset names, actors and actions in clear next to the encrypted entry bundles. Readers that can
+ * scan (the TUI, evidence reports) fall back to decrypting the entries, as for any missing index.
+ */
+export function encryptedStore(store: LevelStore): LogsealError {
+  return new LogsealError(
+    "E_INDEX_STALE",
+    `the store ${store.dir} is encrypted at rest and keeps no lineage or query indexes (they would hold asset names, actors and actions in clear)`,
+    { details: { encrypted: true } },
+  );
 }

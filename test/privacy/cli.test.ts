@@ -415,6 +415,14 @@ describe("encryption at rest", () => {
       ok(await logseal(["show", "299", "--store", store, "--json"], { env })),
     );
     expect(shown.event.asset).toBe(`${marker}/299`);
+    // No indexes: they would hold the asset names the bundles hide.
+    for (const args of [["query", "--actor", "svc-ingest"], ["reindex"], ["assets"]]) {
+      const r = await logseal([...args, "--store", store], { env });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain("E_INDEX_STALE");
+      expect(r.stderr).toContain("encrypted at rest");
+    }
+    expect((await raw(store)).includes(Buffer.from(marker))).toBe(false);
 
     // Auditors verify the tiles export without the key; it holds masked leaves in clear.
     const tiles = join(tmp.dir, "enc-tiles");
