@@ -4,7 +4,7 @@
  * screen on every frame, measured in the anchors). One input router for every key.
  */
 import { Box, Text, useApp, useInput } from "ink";
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { type Handler, type Keys, type Shell, ShellContext } from "./context.js";
 import type { DataSource } from "./data/source.js";
 import { count } from "./format.js";
@@ -80,8 +80,9 @@ export function App(props: AppProps) {
   const status = useRef("");
   // Header, status line, hint line; the body gets the rest of rows - 1.
   const body = { rows: Math.max(3, size.rows - 1 - 3), columns: size.columns };
-  const events = useMemo(() => new EventsModel(source, Math.max(1, body.rows - 2)), [source]);
-  const verify = useMemo(() => new VerifyModel(), []);
+  // Both live as long as the shell (the source never changes under it).
+  const [events] = useState(() => new EventsModel(source, Math.max(1, body.rows - 2)));
+  const [verify] = useState(() => new VerifyModel());
   const [size0, setSize0] = useState(source.size());
 
   useEffect(() => {
@@ -138,7 +139,10 @@ export function App(props: AppProps) {
     pendingFilter,
     takeFilter: () => setPendingFilter(undefined),
     say: setMessage,
-    prompt: (kind, submit) => setPrompt({ kind, text: "", submit }),
+    prompt: (kind, submit) => {
+      promptText.current = "";
+      setPrompt({ kind, text: "", submit });
+    },
     handler,
     status,
     screen,
@@ -172,6 +176,12 @@ export function App(props: AppProps) {
     }
   };
 
+  const promptText = useRef("");
+  const edit = (f: (t: string) => string) => {
+    promptText.current = f(promptText.current);
+    const text = promptText.current;
+    setPrompt((p) => (p === undefined ? p : { ...p, text }));
+  };
   const latest = useRef<
     (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => void
   >(() => {});
@@ -181,16 +191,16 @@ export function App(props: AppProps) {
       return;
     }
     if (prompt !== undefined) {
+      // Functional updates: keys typed faster than a render must not see a stale text.
       if (key.escape) setPrompt(undefined);
       else if (key.return) {
-        const err = prompt.submit(prompt.text);
+        const err = prompt.submit(promptText.current);
         setPrompt(undefined);
         setMessage(err);
-      } else if (key.backspace || key.delete)
-        setPrompt({ ...prompt, text: prompt.text.slice(0, -1) });
-      else if (key.ctrl && input === "u") setPrompt({ ...prompt, text: "" });
-      else if (!key.ctrl && !key.meta && input.length > 0 && !/[\x00-\x1f]/.test(input)) {
-        setPrompt({ ...prompt, text: prompt.text + input });
+      } else if (key.backspace || key.delete) edit((t) => t.slice(0, -1));
+      else if (key.ctrl && input === "u") edit(() => "");
+      else if (!key.ctrl && !key.meta && input.length > 0 && [...input].every((c) => c >= " ")) {
+        edit((t) => t + input);
       }
       return;
     }

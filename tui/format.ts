@@ -8,7 +8,7 @@ export function time(ms: number): string {
 }
 
 /** Cuts `s` to `w` columns (an ellipsis marks the cut) and pads it to `w` when `pad`. */
-export function fit(s: string, w: number, pad = true): string {
+export function clip(s: string, w: number, pad = true): string {
   if (w <= 0) return "";
   const t = s.length > w ? `${s.slice(0, Math.max(0, w - 1))}…` : s;
   return pad ? t.padEnd(w) : t;
@@ -33,7 +33,7 @@ export function columns(width: number, indexDigits: number) {
 export type Columns = ReturnType<typeof columns>;
 
 export function header(c: Columns): string {
-  return `  ${"#".padStart(c.idx)} ${"time (UTC)".padEnd(19)} ${fit("actor", c.actor)} ${fit("action", c.action)} ${fit("asset", c.asset)} ${"outcome".padEnd(7)} ${fit("controls", c.controls, false)}`.trimEnd();
+  return `  ${"#".padStart(c.idx)} ${"time (UTC)".padEnd(19)} ${clip("actor", c.actor)} ${clip("action", c.action)} ${clip("asset", c.asset)} ${"outcome".padEnd(7)} ${clip("controls", c.controls, false)}`.trimEnd();
 }
 
 /** One row, pre-cut to the width and not padded at the end (Ink's cost grows with characters). */
@@ -46,7 +46,7 @@ export function row(
 ): string {
   const lead = `${selected ? ">" : " "}${marked ? "*" : " "}`;
   const asset = e.asset ?? e.outputs?.[0] ?? e.inputs?.[0] ?? "";
-  return `${lead}${String(index).padStart(c.idx)} ${time(e.ts)} ${fit(e.actor.id, c.actor)} ${fit(e.action, c.action)} ${fit(asset, c.asset)} ${outcomeWord(e.outcome).padEnd(7)} ${fit((e.controls ?? []).join(","), c.controls, false)}`.trimEnd();
+  return `${lead}${String(index).padStart(c.idx)} ${time(e.ts)} ${clip(e.actor.id, c.actor)} ${clip(e.action, c.action)} ${clip(asset, c.asset)} ${outcomeWord(e.outcome).padEnd(7)} ${clip((e.controls ?? []).join(","), c.controls, false)}`.trimEnd();
 }
 
 export function bar(fraction: number, width: number): string {

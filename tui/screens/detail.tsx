@@ -145,7 +145,7 @@ export function DetailScreen() {
   useEffect(() => {
     if (index === undefined) return;
     let live = true;
-    setProof({ state: "pending", why: "reading the entry" });
+    setProof({ state: "pending", why: again > 0 ? "checking again" : "reading the entry" });
     setTop(0);
     source.entry(index).then(
       async (en) => {

@@ -34,7 +34,7 @@ export function Lines({
           inverse={l.selected ?? false}
           color={color && !l.selected ? (l.bad ? "red" : l.good ? "green" : undefined) : undefined}
         >
-          {l.text.slice(0, columns)}
+          {`${l.selected ? ">" : " "}${l.text}`.slice(0, columns)}
         </Text>
       ))}
     </Box>
