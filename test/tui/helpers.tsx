@@ -69,7 +69,7 @@ export function renderApp(source: DataSource, log: Log, size = { rows: 24, colum
 export async function waitFor(
   frame: () => string | undefined,
   check: (f: string) => boolean,
-  timeout = 10_000,
+  timeout = 20_000,
 ): Promise<string> {
   const end = Date.now() + timeout;
   let last = "";
