@@ -56,6 +56,11 @@ const move: Binding[] = [
   { keys: ["G", "end"], action: { type: "bottom" }, help: "last" },
 ];
 
+/** `bindings` without `key` (a screen that gives the key another meaning). */
+function without(bindings: readonly Binding[], key: string): Binding[] {
+  return bindings.map((b) => ({ ...b, keys: b.keys.filter((k) => k !== key) }));
+}
+
 export const GLOBAL: readonly Binding[] = [
   { keys: ["1"], action: { type: "screen", screen: "events" }, help: "events" },
   { keys: ["2"], action: { type: "screen", screen: "detail" }, help: "event detail" },
@@ -99,7 +104,8 @@ export const KEYMAP: Readonly<Record<Screen, readonly Binding[]>> = {
     { keys: ["enter"], action: { type: "open" }, help: "open the failure's event" },
   ],
   lineage: [
-    ...move,
+    // Space folds a tree node here, as in file trees, rather than paging.
+    ...without(move, "space"),
     { keys: ["l", "right"], action: { type: "expand", open: true }, help: "expand" },
     { keys: ["h", "left"], action: { type: "expand", open: false }, help: "collapse" },
     { keys: ["space"], action: { type: "toggle" }, help: "expand / collapse" },

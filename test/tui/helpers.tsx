@@ -17,7 +17,14 @@ export function ev(n: number): Record<string, unknown> {
     id: `ev-${n}`,
     ts: T0 + n * 60_000,
     actor: { id: actors[n % 3], kind: n % 3 === 2 ? "service" : "user" },
-    action: n % 4 === 0 ? "dataset.read" : n % 4 === 1 ? "dataset.transform" : n % 4 === 2 ? "model.train" : "access.denied",
+    action:
+      n % 4 === 0
+        ? "dataset.read"
+        : n % 4 === 1
+          ? "dataset.transform"
+          : n % 4 === 2
+            ? "model.train"
+            : "access.denied",
     outcome: n % 4 === 3 ? "denied" : "success",
     ...(n % 4 === 1
       ? { inputs: [`dataset:raw/d${n}`], outputs: [`dataset:clean/d${n}`] }
@@ -57,7 +64,11 @@ export interface Rendered {
   quits: () => number;
 }
 
-export function renderApp(source: DataSource, log: Log, size = { rows: 24, columns: 100 }): Rendered {
+export function renderApp(
+  source: DataSource,
+  log: Log,
+  size = { rows: 24, columns: 100 },
+): Rendered {
   let quit = 0;
   const r = render(
     <App source={source} keys={keysOf(log)} size={size} color={false} onQuit={() => quit++} />,

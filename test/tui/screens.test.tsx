@@ -58,7 +58,10 @@ describe("events screen", () => {
     try {
       await waitFor(r.lastFrame, (f) => f.includes("[FOLLOW]"));
       await type(r.stdin, "f", ..."actor=alice !outcome=denied", KEY.enter);
-      let f = await waitFor(r.lastFrame, (f) => f.includes("filter: actor=alice !outcome=denied") && !f.includes("filtering"));
+      let f = await waitFor(
+        r.lastFrame,
+        (f) => f.includes("filter: actor=alice !outcome=denied") && !f.includes("filtering"),
+      );
       const rows = f.split("\n").filter((l) => /^[> ][ *] *\d+ /.test(l));
       expect(rows.length).toBeGreaterThan(5);
       for (const l of rows) {
@@ -68,7 +71,10 @@ describe("events screen", () => {
       // alice is every 3rd of 1204 events (402), denied when n = 3 mod 12 (101).
       expect(f).toMatch(/\d+\/301\b/);
       await type(r.stdin, "f", ..."action=dataset.* control=A.8.15", KEY.enter);
-      f = await waitFor(r.lastFrame, (f) => f.includes("filter: action=dataset.*") && !f.includes("filtering"));
+      f = await waitFor(
+        r.lastFrame,
+        (f) => f.includes("filter: action=dataset.*") && !f.includes("filtering"),
+      );
       expect(f).toMatch(/\/301\b/);
       await type(r.stdin, "f", ..."colour=red", KEY.enter);
       await waitFor(r.lastFrame, (f) => f.includes("E_USAGE: unknown filter field"));
@@ -189,9 +195,15 @@ describe("other screens", () => {
       const f = await waitFor(r.lastFrame, (f) => /^> +A\.8\.3 /m.test(f));
       expect(f).toMatch(/^> +A\.8\.3 +30[01] /m);
       await type(r.stdin, KEY.enter);
-      await waitFor(r.lastFrame, (f) => f.includes("filter: control=A.8.3") && /\/30[01]\b/.test(f));
+      await waitFor(
+        r.lastFrame,
+        (f) => f.includes("filter: control=A.8.3") && /\/30[01]\b/.test(f),
+      );
       await type(r.stdin, KEY.ctrlC);
-      await waitFor(() => String(r.quits()), (q) => q === "1");
+      await waitFor(
+        () => String(r.quits()),
+        (q) => q === "1",
+      );
     } finally {
       r.unmount();
     }

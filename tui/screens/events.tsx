@@ -107,7 +107,12 @@ export function EventsScreen({ model }: { model: EventsModel }) {
   ];
   return (
     <Box flexDirection="column">
-      <Text>{parts.filter((x) => x !== undefined).join("  ").slice(0, shell.body.columns)}</Text>
+      <Text>
+        {parts
+          .filter((x) => x !== undefined)
+          .join("  ")
+          .slice(0, shell.body.columns)}
+      </Text>
       <Text dimColor={shell.color}>{header(cols).slice(0, shell.body.columns)}</Text>
       {lines.length === 0 ? (
         <Text>
