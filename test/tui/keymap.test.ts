@@ -25,9 +25,9 @@ describe("keymap", () => {
     expect(resolve("events", "x")).toBeUndefined();
     expect(resolve("lineage", "q")).toEqual({ type: "quit" });
     expect(resolve("detail", "ctrl-c")).toEqual({ type: "quit" });
-    SCREENS.forEach((s, i) =>
-      expect(resolve("events", String(i + 1))).toEqual({ type: "screen", screen: s }),
-    );
+    for (const [i, s] of SCREENS.entries()) {
+      expect(resolve("events", String(i + 1))).toEqual({ type: "screen", screen: s });
+    }
   });
 
   it("binds no key twice on a screen, and the help lists exactly the bindings", () => {
