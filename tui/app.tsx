@@ -141,7 +141,8 @@ export function App(props: AppProps) {
     say: setMessage,
     prompt: (kind, submit) => {
       promptText.current = "";
-      setPrompt({ kind, text: "", submit });
+      promptRef.current = { kind, text: "", submit };
+      setPrompt(promptRef.current);
     },
     handler,
     status,
@@ -177,6 +178,9 @@ export function App(props: AppProps) {
   };
 
   const promptText = useRef("");
+  // The prompt as the next key must see it, set synchronously (state lags one render).
+  const promptRef = useRef<Prompt | undefined>(undefined);
+  promptRef.current = prompt;
   const edit = (f: (t: string) => string) => {
     promptText.current = f(promptText.current);
     const text = promptText.current;
@@ -190,30 +194,49 @@ export function App(props: AppProps) {
       quit();
       return;
     }
-    if (prompt !== undefined) {
+    const open = promptRef.current;
+    if (open !== undefined) {
       // Functional updates: keys typed faster than a render must not see a stale text.
-      if (key.escape) setPrompt(undefined);
-      else if (key.return) {
-        const err = prompt.submit(promptText.current);
+      const close = () => {
+        promptRef.current = undefined;
         setPrompt(undefined);
-        setMessage(err);
+      };
+      if (key.escape) close();
+      else if (key.return || input === "\r") {
+        close();
+        setMessage(open.submit(promptText.current));
       } else if (key.backspace || key.delete) edit((t) => t.slice(0, -1));
       else if (key.ctrl && input === "u") edit(() => "");
-      else if (!key.ctrl && !key.meta && input.length > 0 && [...input].every((c) => c >= " ")) {
-        edit((t) => t + input);
+      else if (!key.ctrl && !key.meta && input.length > 0) {
+        // A paste (or keys typed fast) arrives as one chunk; an Enter at its end submits.
+        const enter = input.endsWith("\r");
+        const text = [...(enter ? input.slice(0, -1) : input)].filter((c) => c >= " ").join("");
+        edit((t) => t + text);
+        if (enter) {
+          close();
+          setMessage(open.submit(promptText.current));
+        }
       }
       return;
     }
     // Keys typed faster than the terminal is read arrive as one chunk: run a short one key by
-    // key; a long one is a paste and never runs as commands.
+    // key (once a key opens a prompt, the rest is its text); a long one is a paste and never
+    // runs as commands.
     if (
       input.length > 1 &&
-      input.length <= 8 &&
+      input.length <= 16 &&
       !key.ctrl &&
       !key.meta &&
-      /^[\x21-\x7e]+$/.test(input)
+      /^[ -~]+\r?$/.test(input)
     ) {
-      for (const ch of input) latest.current(ch, { ...key });
+      for (let i = 0; i < input.length; i++) {
+        if (promptRef.current !== undefined) {
+          latest.current(input.slice(i), { ...key });
+          return;
+        }
+        const ch = input[i] as string;
+        latest.current(ch, ch === "\r" ? { ...key, return: true } : { ...key });
+      }
       return;
     }
     const name = keyName(input, key);

@@ -31,7 +31,12 @@ function useTermSize(): { rows: number; columns: number } {
   const read = () => ({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
   const [size, setSize] = useState(read);
   useEffect(() => {
-    const on = () => setSize(read());
+    const on = () => {
+      // Terminals keep the bottom of the screen when they shrink, so the next frame would
+      // start lower than row 1 (seen in tmux at 100x30 -> 80x24): clear and home first.
+      stdout.write("\x1b[2J\x1b[H");
+      setSize(read());
+    };
     stdout.on("resize", on);
     return () => {
       stdout.off("resize", on);
