@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAIN } from "../cli/cli.js";
+import { logseal, MAIN } from "../cli/cli.js";
 import { makeStore } from "./helpers.js";
 
 function hasTmux(): boolean {
@@ -181,5 +181,34 @@ describe.skipIf(!run)("logseal tui in tmux", () => {
     } finally {
       stop("c");
     }
+  });
+
+  it("npm start's demo ends by offering the TUI in a terminal, and not in a pipe", async () => {
+    const dir = `${s.dir}/demo-store`;
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      "d",
+      "-x",
+      "120",
+      "-y",
+      "50",
+      `'${process.execPath}' '${MAIN}' demo --store '${dir}'; echo DEMO-EXIT=$?; sleep 600`,
+    );
+    try {
+      const f = await until(
+        () => screen("d"),
+        (v) => v.includes("DEMO-EXIT="),
+        "the demo",
+      );
+      expect(f).toContain("DEMO-EXIT=0");
+      expect(f).toContain(`npx logseal tui --store ${dir}`);
+    } finally {
+      stop("d");
+    }
+    const piped = await logseal(["demo", "--store", dir]);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).not.toContain("logseal tui");
   });
 });
