@@ -149,26 +149,27 @@ class In extends EventEmitter {
 
 // 0. Baseline: plain Ink drawing 38 rows of 120 characters, one row changing per frame, on
 // this machine under its present load (what any Ink list costs here; the App adds its own).
+let bump: (n: number) => void = () => {};
+const line =
+  "2026-11-26 10:00:00 alice        dataset.read    dataset:raw/support-… ok      A.8.10,A.5.34";
+function Plain() {
+  const [n, setN] = useState(0);
+  bump = setN;
+  return createElement(
+    Box,
+    { flexDirection: "column" },
+    Array.from({ length: 38 }, (_, i) =>
+      createElement(
+        Text,
+        { key: i, inverse: i === n % 38 },
+        `${String(i + n).padStart(7)} ${line}`,
+      ),
+    ),
+  );
+}
+
 async function baseline(): Promise<{ p50: number; p95: number }> {
   const times: number[] = [];
-  let bump: (n: number) => void = () => {};
-  const line =
-    "2026-11-26 10:00:00 alice        dataset.read    dataset:raw/support-… ok      A.8.10,A.5.34";
-  function Plain() {
-    const [n, setN] = useState(0);
-    bump = setN;
-    return createElement(
-      Box,
-      { flexDirection: "column" },
-      Array.from({ length: 38 }, (_, i) =>
-        createElement(
-          Text,
-          { key: i, inverse: i === n % 38 },
-          `${String(i + n).padStart(7)} ${line}`,
-        ),
-      ),
-    );
-  }
   const out = new Out();
   const app = render(createElement(Plain), {
     stdout: out as unknown as NodeJS.WriteStream,
