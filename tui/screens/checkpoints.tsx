@@ -22,7 +22,7 @@ import { type Line, Lines, selectBy } from "./scroll.js";
 export interface CheckpointRow {
   size: number;
   root: string;
-  /** The `at` of the last entry the checkpoint covers (a checkpoint carries no time itself). */
+  /** The `ts` of the last entry the checkpoint covers (a checkpoint carries no time itself). */
   lastAt?: number;
   signers: string;
   valid: boolean;
@@ -45,7 +45,7 @@ export async function describeCheckpoints(
       const o = openCheckpoint(c.note, keys.verifiers, source.origin);
       root = o.checkpoint.root;
       valid = true;
-      signers = `✔ ${o.note.verified.map((s) => s.name).join(", ")} (${keys.pinned ? "pinned" : "not pinned"})`;
+      signers = `✔ ${o.note.verified.map((s) => s.name).join(", ")}`;
     } catch (e) {
       try {
         root = parseCheckpoint(parseNote(c.note).text).root;
@@ -64,7 +64,7 @@ export async function describeCheckpoints(
     let lastAt: number | undefined;
     if (c.size > 0) {
       try {
-        lastAt = (await source.rows(c.size - 1, 1))[0]?.event.at;
+        lastAt = (await source.rows(c.size - 1, 1))[0]?.event.ts;
       } catch {}
     }
     out.push({
@@ -120,20 +120,25 @@ export function CheckpointsScreen() {
   if (rows === undefined) return <Text>reading and checking checkpoints…</Text>;
   if (rows.length === 0) return <Text>no checkpoint signed yet (logseal checkpoint)</Text>;
   const lines: Line[] = rows.map((r, i) => ({
-    text: `${String(r.size).padStart(10)}  ${r.root.slice(0, 16)}…  ${r.lastAt === undefined ? "-".padEnd(19) : time(r.lastAt)}  ${
+    text: `${String(r.size).padStart(10)}  ${r.root.slice(0, 16)}…  ${r.lastAt === undefined ? "-".padEnd(19) : time(r.lastAt)}  ${(
       r.consistent === undefined
-        ? "(first)   "
+        ? "(first)"
         : r.consistent === true
           ? "✔ consistent"
           : `✖ ${r.consistent === false ? "INCONSISTENT" : r.consistent}`
-    }  ${r.signers}`,
+    ).padEnd(14)}${r.signers}`,
     selected: i === sel.sel,
     bad: !r.valid || (r.consistent !== undefined && r.consistent !== true),
   }));
   return (
     <Box flexDirection="column">
-      <Text>{`${rows.length} checkpoints; signatures checked with ${shell.keys.pinned ? "the pinned key(s)" : "the store's own key (not pinned: pass --key)"}`}</Text>
-      <Text>{"      size  root               last entry (UTC)     consistency   signers"}</Text>
+      <Text>
+        {`${rows.length} checkpoints; signatures checked with ${shell.keys.pinned ? "the pinned key(s)" : "the store's own key (not pinned: pass --key)"}`.slice(
+          0,
+          shell.body.columns,
+        )}
+      </Text>
+      <Text>{"       size  root               last event (UTC)     consistency   signature"}</Text>
       <Lines
         lines={lines}
         top={sel.top}

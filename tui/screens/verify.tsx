@@ -37,6 +37,7 @@ export class VerifyModel {
   report: VerifyReport | undefined;
   error: string | undefined;
   started = 0;
+  finished = 0;
   #abort: AbortController | undefined;
   #listeners = new Set<() => void>();
   #last = 0;
@@ -80,6 +81,7 @@ export class VerifyModel {
         (r) => {
           this.report = r;
           this.state = "done";
+          this.finished = Date.now();
           this.#changed();
         },
         (e: unknown) => {
@@ -133,8 +135,16 @@ export function VerifyScreen({ model }: { model: VerifyModel }) {
   const p = model.progress;
   const width = Math.max(10, shell.body.columns - 40);
   const frac = p === undefined || p.total === 0 ? 0 : p.done / p.total;
-  const eta = p === undefined || p.rate <= 0 ? Number.NaN : (p.total - p.done) / p.rate;
   const r = model.report;
+  const eta = p === undefined || p.rate <= 0 ? Number.NaN : (p.total - p.done) / p.rate;
+  const elapsed =
+    ((model.state === "running" ? Date.now() : model.finished || Date.now()) - model.started) /
+    1000;
+  // After the run, the rate over the whole run (the last progress event may carry none).
+  const rate =
+    model.state === "done" && r !== undefined
+      ? r.entries / Math.max(elapsed, 0.001)
+      : (p?.rate ?? 0);
   const status =
     model.state === "running"
       ? `running: ${p?.phase ?? "starting"}`
@@ -154,12 +164,12 @@ export function VerifyScreen({ model }: { model: VerifyModel }) {
   }));
   return (
     <Box flexDirection="column">
-      <Text>{`verify ${shell.source.label}: ${status}`}</Text>
+      <Text>{`verify ${shell.source.label}: ${status}`.slice(0, shell.body.columns)}</Text>
       <Text>
         {`${bar(model.state === "done" ? 1 : frac, width)} ${Math.floor((model.state === "done" ? 1 : frac) * 100)}%  ${count(p?.done ?? 0)}/${count(p?.total ?? 0)}`}
       </Text>
       <Text>
-        {`rate ${count(Math.round(p?.rate ?? 0))} entries/s  ETA ${model.state === "running" ? duration(eta) : "-"}  elapsed ${duration((Date.now() - model.started) / 1000)}`}
+        {`rate ${count(Math.round(rate))} entries/s  ETA ${model.state === "running" ? duration(eta) : "-"}  elapsed ${duration(elapsed)}`}
       </Text>
       <Text>{`failures: ${model.failures.length}${model.report?.moreFailures ? ` (+${model.report.moreFailures} not listed)` : ""}`}</Text>
       <Lines
