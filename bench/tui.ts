@@ -9,20 +9,32 @@
  *   --store DIR  use an existing store instead (e.g. one `bench:large -- --dir D` built)
  *   --keys K     key presses to time (default 300): k (detach) and G (re-attach) in turn
  *   --rate R     events appended per second while the keys are pressed (default 5000)
+ *   --server     read through `logseal serve` (a child process, dist/ built by the npm script)
+ *                with the appends POSTed by another child process, as an SRE's TUI follows a
+ *                busy log; without it the store is opened here and appended to in this process
  *
  * The App is rendered by Ink itself (not ink-testing-library) at 120x40 with an in-memory
  * stdout and stdin and `onRender` timing; the frame counts only when it shows the key's effect
  * (PAUSED after k, FOLLOW after G), so a frame drawn for an append does not count as the key's.
- * Appends go through the same Log in this process (the local source's live tail polls the
- * size every 200 ms). The store's indexes are not needed (nothing here filters).
+ * Without --server, appends go through the same Log in this process (the local source's live
+ * tail polls the size every 200 ms), so the RSS counts the appender too; with --server this
+ * process holds only the TUI. The store's indexes are not needed (nothing here filters).
  */
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { demoScenario, init, type Log, open, parseVkey } from "../src/index.js";
+import {
+  createToken,
+  demoScenario,
+  init,
+  type Log,
+  LogClient,
+  open,
+  parseVkey,
+} from "../src/index.js";
 
 // React's production build, as `logseal tui` runs it (cli/commands/tui.ts sets the same); the
 // UI modules are imported after this line for that reason.
@@ -31,6 +43,7 @@ const { render, Box, Text } = await import("ink");
 const { createElement, useState } = await import("react");
 const { App } = await import("../tui/app.js");
 const { LocalSource } = await import("../tui/data/local.js");
+const { ServerSource } = await import("../tui/data/server.js");
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -41,6 +54,8 @@ const EVENTS = Number(arg("--events") ?? 1_000_000);
 const KEYS = Number(arg("--keys") ?? 300);
 const RATE = Number(arg("--rate") ?? 5000);
 const JSON_OUT = args.includes("--json");
+const SERVER = args.includes("--server");
+const MAIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const ROWS = 40;
 const COLUMNS = 120;
 
@@ -81,29 +96,91 @@ async function build(dir: string): Promise<void> {
 
 const only = arg("--build-only");
 if (only !== undefined) {
-  await build(only);
+  if (EVENTS > 0) await build(only);
+  // Tokens for --server mode, printed for the parent.
+  const l = await open(only);
+  const writer = (
+    await createToken(l.store, { name: `bench-tui-w-${process.pid}`, role: "writer" })
+  ).token;
+  const viewer = (
+    await createToken(l.store, { name: `bench-tui-v-${process.pid}`, role: "auditor" })
+  ).token;
+  await l.close();
+  process.stdout.write(`${JSON.stringify({ writer, viewer })}\n`);
   process.exit(0);
 }
 
 let dir = arg("--store");
 let temp: string | undefined;
 if (dir === undefined) {
-  // Built in a child process, so this one's memory is only the TUI's.
   temp = await mkdtemp(join(tmpdir(), "logseal-bench-tui-"));
   dir = join(temp, "store");
-  const child = spawnSync(
+}
+// Built (and tokens made) in a child process, so this one's memory is only the TUI's.
+const prepared = spawnSync(
+  process.execPath,
+  [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    "--build-only",
+    dir,
+    "--events",
+    temp === undefined ? "0" : String(EVENTS),
+  ],
+  { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" },
+);
+if (prepared.status !== 0) throw new Error(`preparing the store failed (exit ${prepared.status})`);
+const tokens = JSON.parse(prepared.stdout.trim().split("\n").at(-1) as string) as {
+  writer: string;
+  viewer: string;
+};
+const children: ChildProcess[] = [];
+
+function serve(store: string): Promise<string> {
+  const child = spawn(
     process.execPath,
     [
-      ...process.execArgv,
-      fileURLToPath(import.meta.url),
-      "--build-only",
-      dir,
-      "--events",
-      String(EVENTS),
+      MAIN,
+      "serve",
+      "--store",
+      store,
+      "--listen",
+      "127.0.0.1:0",
+      "--json",
+      "--rate-limit",
+      "1000000",
     ],
-    { stdio: ["ignore", "inherit", "inherit"] },
+    { stdio: ["ignore", "pipe", "inherit"] },
   );
-  if (child.status !== 0) throw new Error(`building the store failed (exit ${child.status})`);
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      const nl = out.indexOf("\n");
+      if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { url: string }).url);
+    });
+    child.on("exit", (code) => reject(new Error(`logseal serve exited with ${code}`)));
+  });
+}
+
+/** A child process POSTing RATE events a second to the server, in ten requests a second. */
+function appendLoop(url: string): void {
+  const script = `
+    const per = Math.max(1, Math.round(${RATE} / 10));
+    let n = 0;
+    for (;;) {
+      const t = Date.now();
+      const body = Array.from({ length: per }, () => JSON.stringify({ actor: { id: "svc-load" }, action: "dataset.read", outcome: "success", asset: "dataset:bench/" + (n++ % 1000) })).join("\\n");
+      const r = await fetch(${JSON.stringify(url)} + "/v1/events", { method: "POST", headers: { Authorization: "Bearer ${tokens.writer}", "Content-Type": "application/x-ndjson" }, body });
+      if (!r.ok) { console.error("append failed", r.status, await r.text()); process.exit(1); }
+      await new Promise((res) => setTimeout(res, Math.max(0, 100 - (Date.now() - t))));
+    }`;
+  children.push(
+    spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "ignore", "inherit"],
+    }),
+  );
 }
 const rssBefore = process.memoryUsage().rss;
 rssMax = rssBefore;
@@ -194,10 +271,14 @@ const plain = await baseline();
 rssMax = process.memoryUsage().rss;
 
 // 1. First frame: from opening the store to a frame showing the tail row.
+const url = SERVER ? await serve(dir) : undefined;
 const t0 = performance.now();
-const opened: Log = await open(dir);
-const size = opened.size;
-const source = new LocalSource(opened, { owned: false });
+const opened: Log | undefined = SERVER ? undefined : await open(dir);
+const source =
+  url !== undefined
+    ? await ServerSource.connect(new LogClient(url, { token: tokens.viewer }), tokens.viewer)
+    : new LocalSource(opened as Log, { owned: false });
+const size = source.size();
 const stdout = new Out();
 const stdin = new In();
 const renderTimes: number[] = [];
@@ -206,7 +287,7 @@ const first = stdout.next((f) => tail.test(f));
 const ink = render(
   createElement(App, {
     source,
-    keys: { verifiers: [parseVkey(opened.vkey)], pinned: false },
+    keys: { verifiers: [parseVkey(source.vkey)], pinned: false },
     size: { rows: ROWS, columns: COLUMNS },
     color: false,
   }),
@@ -229,11 +310,15 @@ log(
 let appended = 0;
 let appending = true;
 const appender = (async () => {
+  if (url !== undefined) {
+    appendLoop(url);
+    return;
+  }
   let next = size;
   const perTick = Math.max(1, Math.round(RATE / 10));
   while (appending) {
     const t = performance.now();
-    await opened.append(generate(next, perTick));
+    await (opened as Log).append(generate(next, perTick));
     next += perTick;
     appended += perTick;
     await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - t))));
@@ -254,9 +339,12 @@ for (let i = 0; i < KEYS; i++) {
 const keysSeconds = (performance.now() - tKeys) / 1000;
 appending = false;
 await appender;
+if (url !== undefined) appended = source.size() - size;
 ink.unmount();
 await source.close();
-await opened.close();
+await opened?.close();
+for (const c of children) c.kill("SIGTERM");
+await new Promise((r) => setTimeout(r, 500));
 clearInterval(sampler);
 if (temp !== undefined) await rm(temp, { recursive: true, force: true });
 
@@ -271,7 +359,14 @@ const result = {
     loadAvgAtStart: load0,
     loadAvgAtEnd: loadavg(),
   },
-  params: { events: size, keys: KEYS, rate: RATE, rows: ROWS, columns: COLUMNS },
+  params: {
+    events: size,
+    keys: KEYS,
+    rate: RATE,
+    rows: ROWS,
+    columns: COLUMNS,
+    via: SERVER ? "server" : "store",
+  },
   firstFrameMs: Math.round(firstFrameMs),
   keyToFrameMs: {
     p50: +pct(latencies, 50).toFixed(2),
@@ -293,7 +388,9 @@ else {
   console.log(
     `logseal tui benchmark (${result.date}, Node ${process.version}, ${result.machine.cores}x ${result.machine.cpu}, load ${load0.map((l) => l.toFixed(2)).join(" ")})`,
   );
-  console.log(`store: ${size.toLocaleString("en-US")} events; terminal ${COLUMNS}x${ROWS}`);
+  console.log(
+    `store: ${size.toLocaleString("en-US")} events, read ${SERVER ? "through logseal serve" : "directly"}; terminal ${COLUMNS}x${ROWS}`,
+  );
   console.log(`first frame (open + tail rows): ${result.firstFrameMs} ms`);
   console.log(
     `key -> frame while following ${result.appendRate.toLocaleString("en-US")} appends/s: p50 ${result.keyToFrameMs.p50} ms, p95 ${result.keyToFrameMs.p95} ms, max ${result.keyToFrameMs.max} ms (${KEYS} keys)`,
