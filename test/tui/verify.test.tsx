@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalSource } from "../../tui/data/local.js";
-import { KEY, makeStore, renderApp, type, waitFor } from "./helpers.js";
+import { VerifyModel } from "../../tui/screens/verify.js";
+import { KEY, keysOf, makeStore, renderApp, type, waitFor } from "./helpers.js";
 
 let s: Awaited<ReturnType<typeof makeStore>>;
 beforeAll(async () => {
@@ -37,5 +38,21 @@ describe("verify screen", () => {
     } finally {
       r.unmount();
     }
+  });
+
+  it("x cancels a run: the verifier stops at its next check and the state says cancelled", async () => {
+    const source = new LocalSource(s.log, { owned: false });
+    const model = new VerifyModel();
+    const states: string[] = [];
+    model.subscribe(() => states.push(model.state));
+    model.start(source, keysOf(s.log));
+    model.cancel();
+    await waitFor(
+      () => model.state,
+      (st) => st !== "running",
+    );
+    expect(model.state).toBe("cancelled");
+    expect(model.report).toBeUndefined();
+    expect(states[0]).toBe("running");
   });
 });
