@@ -219,16 +219,14 @@ export function App(props: AppProps) {
       }
       return;
     }
-    // Keys typed faster than the terminal is read arrive as one chunk: run a short one key by
-    // key (once a key opens a prompt, the rest is its text); a long one is a paste and never
-    // runs as commands.
-    if (
-      input.length > 1 &&
-      input.length <= 16 &&
-      !key.ctrl &&
-      !key.meta &&
-      /^[ -~]+\r?$/.test(input)
-    ) {
+    // Keys typed faster than the terminal is read arrive as one chunk. Run it key by key when
+    // it is a held key (`jjjj`), a few keys, or a key that opens a prompt followed by the
+    // prompt's text (`/needle`); anything else is a paste and never runs as commands.
+    if (input.length > 1 && !key.ctrl && !key.meta && /^[ -~]+\r?$/.test(input)) {
+      const first = resolve(screen, input[0] as string);
+      const keys = input.replace(/\r$/, "");
+      const held = [...keys].every((c) => c === keys[0]);
+      if (!(held || input.length <= 3 || first?.type === "prompt")) return;
       for (let i = 0; i < input.length; i++) {
         if (promptRef.current !== undefined) {
           latest.current(input.slice(i), { ...key });

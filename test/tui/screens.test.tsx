@@ -119,6 +119,26 @@ describe("events screen", () => {
       r.unmount();
     }
   });
+  it("runs a held key's chunk key by key, a prompt key with its text, and ignores a paste", async () => {
+    const source = new LocalSource(s.log, { owned: false });
+    const r = renderApp(source, s.log);
+    try {
+      await waitFor(r.lastFrame, (f) => f.includes("[FOLLOW]"));
+      const tail = Number(/^> +(\d+) /m.exec(r.lastFrame() ?? "")?.[1]);
+      r.stdin.write("kkkk");
+      await waitFor(r.lastFrame, (f) => new RegExp(`^> +${tail - 4} `, "m").test(f));
+      // A paste in normal mode: none of its letters runs (m would mark, G would follow).
+      r.stdin.write("m G actor=alice");
+      await type(r.stdin, "j");
+      const f = await waitFor(r.lastFrame, (f) => new RegExp(`^> +${tail - 3} `, "m").test(f));
+      expect(f).toContain("[PAUSED]");
+      expect(f).not.toContain("marked");
+      r.stdin.write(":12\r");
+      await waitFor(r.lastFrame, (f) => /^> +12 /m.test(f));
+    } finally {
+      r.unmount();
+    }
+  });
 });
 
 describe("other screens", () => {
