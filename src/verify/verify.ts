@@ -39,6 +39,7 @@ import { type ChunkHasher, hashInOrder, inlineHasher, PER_WORKER, startWorkers }
 import { readAhead, readChunks } from "./read.js";
 import {
   type CheckpointResult,
+  type Failure,
   FailureList,
   type VerifyProgress,
   type VerifyReport,
@@ -50,6 +51,8 @@ export interface VerifyOptions {
   /** List at most this many failures (default 100); the rest are counted. */
   maxFailures?: number;
   onProgress?: (p: VerifyProgress) => void;
+  /** Called with each listed failure as it is found (the TUI lists them live). */
+  onFailure?: (f: Failure) => void;
   /** Cancels the verification: it rejects with the signal's reason. */
   signal?: AbortSignal;
   /**
@@ -105,7 +108,7 @@ const READ_AHEAD = 3;
  */
 export async function verifyLog(reader: LogReader, options: VerifyOptions): Promise<VerifyReport> {
   const { keys, signal } = options;
-  const failures = new FailureList(options.maxFailures ?? 100);
+  const failures = new FailureList(options.maxFailures ?? 100, options.onFailure);
   const progress = options.onProgress ?? (() => {});
   const readTile = (level: number, index: number) => reader.readTile(level, index);
   signal?.throwIfAborted();
