@@ -57,7 +57,9 @@ describe("tui on a server", () => {
       f = await waitFor(r.lastFrame, (f) => f.includes("✔ OK"));
       expect(f).toContain("700 entries");
       await type(r.stdin, "5");
-      await waitFor(r.lastFrame, (f) => f.includes("does not serve lineage yet"));
+      // Lineage through GET /v1/lineage: the selected event's asset and its edge.
+      f = await waitFor(r.lastFrame, (f) => f.includes("lineage of dataset:clean/d1 (event 1)"));
+      expect(f).toContain("dataset:raw/d1  → dataset.transform by bob (#1)");
     } finally {
       r.unmount();
       await source.close();

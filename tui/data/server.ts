@@ -239,13 +239,9 @@ export class ServerSource implements DataSource {
     });
   }
 
-  lineage(): Promise<LineageGraph> {
-    return Promise.reject(
-      new LogsealError(
-        "E_NOT_FOUND",
-        "the server does not serve lineage yet (formats/http-api.md, 'Not yet'): open the store itself (logseal tui --store DIR) when no server holds it",
-      ),
-    );
+  /** `GET /v1/lineage/<asset>`: the same graph the library answers on the store. */
+  lineage(asset: string, direction: "up" | "down" | "both"): Promise<LineageGraph> {
+    return this.#client.lineage(asset, { direction });
   }
 
   async controlCounts(
