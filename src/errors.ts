@@ -44,7 +44,11 @@ export type ErrorCode =
   | "E_ASSET_UNKNOWN"
   | "E_INDEX_STALE"
   | "E_OPENLINEAGE_INVALID"
-  | "E_POLICY_INVALID";
+  | "E_POLICY_INVALID"
+  | "E_CONTROL_UNKNOWN"
+  | "E_CONTROLS_POLICY_INVALID"
+  | "E_SOA_INVALID"
+  | "E_BUNDLE_INVALID";
 
 export class LogsealError extends Error {
   override readonly name: string = "LogsealError";

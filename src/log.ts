@@ -18,6 +18,8 @@
  */
 import { join } from "node:path";
 import { utf8 } from "./bytes.js";
+import type { ControlsPolicy } from "./controls/policy.js";
+import { withControls } from "./controls/transform.js";
 import { type Location, LogsealError } from "./errors.js";
 import {
   CanonicalWriter,
@@ -133,25 +135,30 @@ export function checkOrigin(origin: string): void {
 
 /**
  * Creates a new log in `dir` with a fresh Ed25519 signer named `origin`, or with the signer
- * `skey` when given (its key name must be the origin).
+ * `skey` when given (its key name must be the origin). `controlsPolicy` becomes the store's
+ * controls policy (src/controls/policy.ts; without one, events keep the controls they name).
  * @throws LogsealError E_USAGE (bad origin), E_KEY_INVALID, E_STORE_EXISTS, E_IO
  */
-export async function init(dir: string, options: { origin: string; skey?: string }): Promise<Log> {
+export async function init(
+  dir: string,
+  options: { origin: string; skey?: string; controlsPolicy?: ControlsPolicy },
+): Promise<Log> {
   checkOrigin(options.origin);
   const { skey, vkey } =
     options.skey === undefined
       ? generateSigner(options.origin)
       : importSigner(options.skey, options.origin);
   const store = await LevelStore.create(dir, { origin: options.origin, skey, vkey });
-  return new Log(store);
+  return withControls(new Log(store), options.controlsPolicy);
 }
 
 /**
- * Opens the log in `dir`.
- * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO
+ * Opens the log in `dir`, with the store's controls policy registered.
+ * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO,
+ *   E_CONTROLS_POLICY_INVALID
  */
 export async function open(dir: string): Promise<Log> {
-  return new Log(await LevelStore.open(dir));
+  return withControls(new Log(await LevelStore.open(dir)));
 }
 
 export class Log {
