@@ -284,6 +284,24 @@ function readShape(value: unknown): EvidenceBundle {
   };
 }
 
+/** `s` as canonical base64 of the bytes it decodes to; unchanged when it does not decode. */
+function reencode(s: string): string {
+  const b = fromBase64(s);
+  return b === null ? s : toBase64(b);
+}
+
+/** A signed note with each signature line's base64 re-encoded canonically. */
+function canonicalNote(note: string): string {
+  return note
+    .split("\n")
+    .map((line) => {
+      if (!line.startsWith("\u2014 ")) return line;
+      const sp = line.lastIndexOf(" ");
+      return `${line.slice(0, sp + 1)}${reencode(line.slice(sp + 1))}`;
+    })
+    .join("\n");
+}
+
 function hash32(s: string): Uint8Array | null {
   const b = fromBase64(s);
   return b !== null && b.length === HASH_SIZE ? b : null;
@@ -360,9 +378,19 @@ export function verifyBundle(bytes: Uint8Array, keys: readonly Verifier[]): Bund
       return null;
     }
   });
+  // Base64 is rebuilt from its bytes: non-zero trailing bits (which decoders, like Go's for
+  // signed notes, accept) would otherwise let a byte change through.
   const canonical = serialise({
     ...b,
-    entries: b.entries.map((e, i) => ({ ...e, event: decoded[i] ?? e.event })),
+    manifest: { ...m, root: reencode(m.root) },
+    checkpoint: canonicalNote(b.checkpoint),
+    entries: b.entries.map((e, i) => ({
+      ...e,
+      leaf: reencode(e.leaf),
+      event: decoded[i] ?? e.event,
+      proof: e.proof.map(reencode),
+    })),
+    seal: canonicalNote(b.seal),
   });
   if (canonical !== text) {
     let at = 0;

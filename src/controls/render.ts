@@ -101,6 +101,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid 
 th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.gap td{background:#fff5f5}.gap-label{color:#b42318;font-weight:600}
 code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
+td.q code{white-space:nowrap;word-break:normal}
 pre{background:#f6f8fa;padding:.6rem;border:1px solid #d0d7de;white-space:pre-wrap}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 .summary{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0}.summary div{border:1px solid #d0d7de;border-radius:6px;padding:.5rem .9rem}
@@ -166,7 +167,7 @@ export function evidenceToHtml(r: EvidenceReport): string {
   );
   for (const c of r.controls) {
     h.push(
-      `<tr${c.count === 0 ? ' class="gap"' : ""} data-control="${esc(c.id)}"><td>${esc(c.id)}</td><td>${esc(c.title)}</td><td>${esc(c.status)}</td><td>${esc(c.owner)}</td><td class="n">${c.count === 0 ? '<span class="gap-label">gap</span>' : c.count}</td><td>${esc(when(c, "first"))}</td><td>${esc(when(c, "last"))}</td><td><code>${esc(c.query)}</code></td></tr>`,
+      `<tr${c.count === 0 ? ' class="gap"' : ""} data-control="${esc(c.id)}"><td>${esc(c.id)}</td><td>${esc(c.title)}</td><td>${esc(c.status)}</td><td>${esc(c.owner)}</td><td class="n">${c.count === 0 ? '<span class="gap-label">gap</span>' : c.count}</td><td>${esc(when(c, "first"))}</td><td>${esc(when(c, "last"))}</td><td class="q"><code>${esc(c.query)}</code></td></tr>`,
     );
   }
   h.push("</tbody></table>");
