@@ -47,8 +47,7 @@ export type ErrorCode =
   | "E_POLICY_INVALID"
   | "E_CONTROL_UNKNOWN"
   | "E_CONTROLS_POLICY_INVALID"
-  | "E_SOA_INVALID"
-  | "E_BUNDLE_INVALID";
+  | "E_SOA_INVALID";
 
 export class LogsealError extends Error {
   override readonly name: string = "LogsealError";

@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Command } from "commander";
 import {
+  CONTROLS_POLICY_FILE,
   type ControlsPolicy,
   DEFAULT_CONTROLS_POLICY,
   init,
@@ -35,7 +37,9 @@ export function register(program: Command): void {
           const dir = storeDir(opts.store);
           const skey = opts.signer === undefined ? undefined : await readSigner(opts.signer);
           const controlsPolicy =
-            opts.controlsPolicy === undefined ? undefined : await readPolicy(opts.controlsPolicy);
+            opts.controlsPolicy === undefined
+              ? DEFAULT_CONTROLS_POLICY
+              : await readPolicy(opts.controlsPolicy);
           const log = await init(dir, {
             origin: opts.origin,
             ...(skey ? { skey } : {}),
@@ -43,12 +47,20 @@ export function register(program: Command): void {
           });
           try {
             if (opts.json) {
-              printJson({ origin: log.origin, vkey: log.vkey, store: dir });
+              printJson({
+                origin: log.origin,
+                vkey: log.vkey,
+                store: dir,
+                controlsPolicy: controlsPolicy.description ?? "",
+              });
             } else {
               print(`created store ${dir} for origin ${log.origin}`);
               print(`signing key: ${log.signerFile} (mode 0600; keep it secret, never export it)`);
               print("verifier key (give it to auditors; they pin it with --key):");
               print(bold(log.vkey));
+              print(
+                `controls policy: ${join(dir, CONTROLS_POLICY_FILE)} (${opts.controlsPolicy === undefined ? "logseal's default for AI data work" : `from ${opts.controlsPolicy}`})`,
+              );
             }
           } finally {
             await log.close();

@@ -63,7 +63,8 @@ describe("append hooks", () => {
     const side: string[] = [];
     for await (const [k] of log.store.iterate({ gte: "z/side/", lt: "z/side0" })) side.push(k);
     expect(side).toEqual(["z/side/a", "z/side/b"]);
-    expect(log.hooks).toEqual({ transforms: ["shout"], contributors: [] });
+    // Every log opened for writing checks and maps controls (src/controls/transform.ts).
+    expect(log.hooks).toEqual({ transforms: ["controls", "shout"], contributors: [] });
     await log.checkpoint();
     const report = await verifyLog(log.store, { keys: [parseVkey(log.vkey)] });
     expect(report.ok).toBe(true);
