@@ -114,6 +114,28 @@ export function unknownControlReason(id: string): string | undefined {
 }
 
 /**
+ * Rejects the control ids of a raw event (not validated yet) that have the shape of an Annex A
+ * id but name no ISO/IEC 27001:2022 control, naming the 2022 successor of a 2013 id. Other
+ * values are left to schema validation, which names what is wrong with them.
+ * @throws LogsealError E_CONTROL_UNKNOWN with the location and `controls[j]`
+ */
+export function checkControlIds(value: unknown, locate: () => Location | undefined): void {
+  if (!isPlainObject(value)) return;
+  const own = value.controls;
+  if (!Array.isArray(own)) return;
+  for (let j = 0; j < own.length; j++) {
+    const c = own[j];
+    if (typeof c !== "string" || !/^A\.\d{1,2}(?:\.\d{1,2}){1,2}$/.test(c)) continue;
+    const why = unknownControlReason(c);
+    if (why === undefined) continue;
+    throw new LogsealError("E_CONTROL_UNKNOWN", why, {
+      location: { ...locate(), field: `controls[${j}]` },
+      details: { control: c },
+    });
+  }
+}
+
+/**
  * Parses a controls policy file (JSON text) strictly.
  * @throws LogsealError E_CONTROLS_POLICY_INVALID naming the file, line or field
  */

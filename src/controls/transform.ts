@@ -16,10 +16,10 @@ import type { AppendTransform, Log, TransformContext, TransformResult } from "..
 import {
   ControlsMapper,
   type ControlsPolicy,
+  checkControlIds,
   DEFAULT_CONTROLS_POLICY,
   NO_CONTROLS_POLICY,
   parseControlsPolicy,
-  unknownControlReason,
 } from "./policy.js";
 
 /** The policy file's name inside a store directory. */
@@ -37,24 +37,9 @@ export function controlsTransform(
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
         if (!isPlainObject(v)) continue; // validation names what is wrong
+        checkControlIds(v, () => context.locate(i));
         const own = v.controls;
-        if (Array.isArray(own)) {
-          for (let j = 0; j < own.length; j++) {
-            const c = own[j];
-            // Only ids of the right shape that name no 2022 control are ours to reject (with
-            // the successor of a 2013 id); other garbage is left to schema validation.
-            if (typeof c !== "string" || !/^A\.\d{1,2}(?:\.\d{1,2}){1,2}$/.test(c)) continue;
-            const why = unknownControlReason(c);
-            if (why === undefined) continue;
-            const location: Location = { ...context.locate(i), field: `controls[${j}]` };
-            throw new LogsealError("E_CONTROL_UNKNOWN", why, {
-              location,
-              details: { control: c, index: i },
-            });
-          }
-        } else if (own !== undefined) {
-          continue; // not an array: validation reports it
-        }
+        if (own !== undefined && !Array.isArray(own)) continue; // validation reports it
         if (typeof v.action !== "string") continue;
         const mapped = mapper.controlsFor(v.action);
         if (mapped.length === 0) continue;
