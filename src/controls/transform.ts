@@ -10,7 +10,7 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Location, LogsealError } from "../errors.js";
+import { LogsealError } from "../errors.js";
 import { isPlainObject } from "../event/schema.js";
 import type { AppendTransform, Log, TransformContext, TransformResult } from "../log.js";
 import {
