@@ -3,7 +3,7 @@
  * append rate, a full verify after a reopen, inclusion and consistency proof latency, and the
  * store's size on disk.
  *
- *   npm run bench:large -- --events N [--batch B] [--dir D] [--keep] [--proofs K] [--json]
+ *   npm run bench:large -- --events N [--batch B] [--dir D] [--keep] [--proofs K] [--hooks H] [--json]
  *
  *   --events N   events to append (required, ≥ 1)
  *   --batch B    events per `Log.append` call (default 10000)
@@ -11,6 +11,9 @@
  *                removed at the end
  *   --keep       keep the temp directory and print its path
  *   --proofs K   inclusion and consistency proofs to time (default 2000; 0 skips them)
+ *   --hooks H    `all` (default): append as the CLI and the server do, with the hooks that init
+ *                registers (PII masking, controls, lineage and query indexes); `none`: the core
+ *                log alone (a `Log` over the store without hooks)
  *   --json       print one JSON object instead of the table; with `npm run --silent` stdout
  *                then holds only the JSON
  *
@@ -88,7 +91,7 @@ import {
   checkInclusion,
   demoScenario,
   init,
-  type Log,
+  Log,
   open,
   openCheckpoint,
   openStoreForVerify,
@@ -111,7 +114,7 @@ const PROGRESS_MS = 2_000;
 // Arguments
 
 const USAGE =
-  "usage: npm run bench:large -- --events N [--batch B] [--dir D] [--keep] [--proofs K] [--json]";
+  "usage: npm run bench:large -- --events N [--batch B] [--dir D] [--keep] [--proofs K] [--hooks all|none] [--json]";
 
 function usage(message: string): never {
   process.stderr.write(`bench:large: ${message}\n${USAGE}\n`);
@@ -136,6 +139,7 @@ function parse() {
       dir: { type: "string" },
       keep: { type: "boolean", default: false },
       proofs: { type: "string" },
+      hooks: { type: "string", default: "all" },
       json: { type: "boolean", default: false },
     },
     strict: true,
@@ -148,6 +152,7 @@ try {
   usage(e instanceof Error ? e.message : String(e));
 }
 if (args.events === undefined) usage("--events is required");
+if (args.hooks !== "all" && args.hooks !== "none") usage("--hooks must be all or none");
 const events = count("events", args.events, 0, 1);
 const batch = count("batch", args.batch, 10_000, 1);
 const proofs = count("proofs", args.proofs, 2_000, 0);
@@ -491,6 +496,8 @@ async function run(dir: string, storeDir: string) {
   const loadAvgAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   progress(`building ${int(events)} events in batches of ${int(batch)} in ${storeDir}`);
   let log = await init(storeDir, { origin: ORIGIN });
+  // The same store without the hooks init registered: the core log's own append path.
+  if (args.hooks === "none") log = new Log(log.store);
   const verifier = parseVkey(log.vkey);
   const append = await appendAll(log);
   progress(`append done: ${int(append.eventsPerSecond)} events/s`);

@@ -14,6 +14,7 @@ export const EXIT_DENIED = 4;
 export function exitCodeFor(code: ErrorCode): number {
   switch (code) {
     case "E_NOTE_BAD_SIGNATURE":
+    case "E_COMMITMENT_MISMATCH":
       return EXIT_INTEGRITY;
     case "E_STORE_MISSING":
     case "E_STORE_EXISTS":
@@ -24,9 +25,13 @@ export function exitCodeFor(code: ErrorCode): number {
     case "E_RATE_LIMITED":
     case "E_SERVER_BUSY":
     case "E_SERVER":
+    case "E_VAULT_MISSING":
       return EXIT_STORE;
     case "E_UNAUTHORIZED":
     case "E_FORBIDDEN":
+    case "E_VAULT_KEY_MISSING":
+    case "E_VAULT_KEY_WRONG":
+    case "E_STORE_ENCRYPTED":
       return EXIT_DENIED;
     default:
       return EXIT_USAGE;

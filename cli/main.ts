@@ -9,6 +9,7 @@ import { register as append } from "./commands/append.js";
 import { register as assets } from "./commands/assets.js";
 import { register as checkpoint } from "./commands/checkpoint.js";
 import { register as demo } from "./commands/demo.js";
+import { register as erase } from "./commands/erase.js";
 import { register as evidence } from "./commands/evidence.js";
 import { register as exportCmd } from "./commands/export.js";
 import { register as importCmd } from "./commands/import.js";
@@ -18,10 +19,12 @@ import { register as lineage } from "./commands/lineage.js";
 import { register as prove } from "./commands/prove.js";
 import { register as query } from "./commands/query.js";
 import { register as reindex } from "./commands/reindex.js";
+import { register as reveal } from "./commands/reveal.js";
 import { register as serve } from "./commands/serve.js";
 import { register as show } from "./commands/show.js";
 import { register as soa } from "./commands/soa.js";
 import { register as token } from "./commands/token.js";
+import { register as tui } from "./commands/tui.js";
 import { register as verify } from "./commands/verify.js";
 import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 
@@ -39,7 +42,16 @@ const program = new Command()
   })
   .exitOverride()
   .option("--server <url>", "go through this logseal server instead of opening the store")
-  .option("--token <token>", "the server's bearer token (better: set LOGSEAL_TOKEN)");
+  .option("--token <token>", "the server's bearer token (better: set LOGSEAL_TOKEN)")
+  .option(
+    "--vault-key <file>",
+    "the vault key file (or LOGSEAL_VAULT_KEY; a passphrase: LOGSEAL_VAULT_PASSPHRASE)",
+  )
+  .hook("preAction", (_program, action) => {
+    // One place for every command: cli/vault.ts reads it from the environment.
+    const file = action.optsWithGlobals<{ vaultKey?: string }>().vaultKey;
+    if (file !== undefined) process.env.LOGSEAL_VAULT_KEY = file;
+  });
 
 for (const r of [
   init,
@@ -57,6 +69,7 @@ for (const r of [
   r(program);
 for (const r of [importCmd, reindex, lineage, assets, query]) r(program);
 for (const r of [soa, evidence]) r(program);
+for (const r of [reveal, erase, tui]) r(program);
 // Usage errors exit 2 (commander's default is 1, which this CLI keeps for integrity failures).
 for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)])
   c.exitOverride();

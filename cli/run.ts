@@ -10,6 +10,7 @@ import {
 } from "../src/index.js";
 import { EXIT_OK } from "./exit-codes.js";
 import { note, reportError } from "./output.js";
+import { openOptions } from "./vault.js";
 
 /** Runs `body`, sets the process exit code from its result or its error. */
 export async function run(json: boolean, body: () => Promise<number | undefined>): Promise<void> {
@@ -22,7 +23,7 @@ export async function run(json: boolean, body: () => Promise<number | undefined>
 
 /** Opens the log in `dir`, runs `fn`, and closes the log whatever happens. */
 export async function withLog<T>(dir: string, fn: (log: Log) => Promise<T>): Promise<T> {
-  const log = await open(dir);
+  const log = await open(dir, openOptions());
   try {
     return await fn(log);
   } finally {
@@ -60,7 +61,7 @@ export async function withSource<T>(
   if (remote.server !== undefined) return fn({ client: client(remote.server, remote, undefined) });
   let log: Log;
   try {
-    log = await open(dir);
+    log = await open(dir, openOptions());
   } catch (e) {
     if (!isLogsealError(e) || e.code !== "E_STORE_LOCKED") throw e;
     const held = await readServerFile(dir);

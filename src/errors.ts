@@ -47,7 +47,17 @@ export type ErrorCode =
   | "E_POLICY_INVALID"
   | "E_CONTROL_UNKNOWN"
   | "E_CONTROLS_POLICY_INVALID"
-  | "E_SOA_INVALID";
+  | "E_SOA_INVALID"
+  | "E_VAULT_MISSING"
+  | "E_VAULT_KEY_MISSING"
+  | "E_VAULT_KEY_WRONG"
+  | "E_VAULT_KEY_INSECURE"
+  | "E_VAULT_KEY_INVALID"
+  | "E_STORE_ENCRYPTED"
+  | "E_ERASED"
+  | "E_SUBJECT_UNKNOWN"
+  | "E_NOT_MASKED"
+  | "E_COMMITMENT_MISMATCH";
 
 export class LogsealError extends Error {
   override readonly name: string = "LogsealError";

@@ -76,7 +76,6 @@ export {
   fromOpenLineage,
   type ImportReport,
   INDEX_FORMAT,
-  type IndexContributor,
   type IndexStatus,
   importOpenLineage,
   indexStatus,
@@ -115,6 +114,8 @@ export {
   type Entry,
   init,
   Log,
+  type NewEntry,
+  type OpenOptions,
   open,
   type TransformContext,
   type TransformResult,
@@ -155,12 +156,15 @@ export {
 } from "./note/index.js";
 export {
   ACTIONS,
+  type AccessOptions,
   type Action,
   commitValue,
   DEFAULT_POLICY,
   type DetectOptions,
   detect,
   displayMask,
+  type ErasureReport,
+  eraseSubject,
   type Finding,
   KINDS,
   type Kind,
@@ -175,8 +179,12 @@ export {
   maskEvent,
   type Policy,
   type PolicyRule,
+  type PrivacyInit,
   parsePolicy,
   pseudonym,
+  type RevealedValue,
+  type RevealReport,
+  revealEntry,
   SALT_LENGTH,
   validatePolicy,
   verifyCommitment,
@@ -196,6 +204,7 @@ export {
   createToken,
   type EventFilter,
   type EventsPage,
+  type EventsQuery,
   isRole,
   LogClient,
   type LogInfo,
@@ -212,6 +221,7 @@ export {
   startServer,
   type TokenInfo,
 } from "./server/index.js";
+export type { VaultKeySource } from "./store/keys.js";
 export type { LogReader, StoredCheckpoint } from "./store/reader.js";
 export { TilesReader } from "./store/tiles-reader.js";
 export { openSavedCheckpoint } from "./verify/incremental.js";

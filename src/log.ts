@@ -33,6 +33,7 @@ import {
   MAX_TIMESTAMP,
   validateEvent,
 } from "./event/index.js";
+import { lineageIndexer } from "./lineage/indexer.js";
 import { appendRecordsToBundles } from "./merkle/bundle.js";
 import {
   appendToTiles,
@@ -47,7 +48,9 @@ import {
   treeHashFromTiles,
 } from "./merkle/index.js";
 import { generateSigner, parseSkey, type Signer, signCheckpoint } from "./note/index.js";
+import { attachPrivacy, type PrivacyInit, prepareVault } from "./privacy/access.js";
 import type { ConsistencyProof, InclusionProof } from "./proofs.js";
+import type { VaultKeySource } from "./store/keys.js";
 import { bundleKey, checkpointKey, idKey, tileKey } from "./store/layout.js";
 import { LevelStore, type Put } from "./store/level-store.js";
 import type { StoredCheckpoint } from "./store/reader.js";
@@ -108,7 +111,18 @@ export interface TransformResult {
  */
 export interface AppendContributor {
   readonly name: string;
-  puts(entries: ReadonlyArray<{ index: number; event: Event }>, store: LevelStore): Promise<Put[]>;
+  puts(entries: ReadonlyArray<NewEntry>, store: LevelStore): Promise<Put[]>;
+}
+
+/**
+ * A new entry as contributors see it: `leaf` is its leaf as just encoded (when the append path
+ * gives it), and `event` is decoded from it on first use, so that a contributor that reads only
+ * a few fields of the leaf does not pay for a full decode.
+ */
+export interface NewEntry {
+  readonly index: number;
+  readonly event: Event;
+  readonly leaf?: Uint8Array;
 }
 
 export interface AppendOptions {
@@ -135,30 +149,73 @@ export function checkOrigin(origin: string): void {
 
 /**
  * Creates a new log in `dir` with a fresh Ed25519 signer named `origin`, or with the signer
- * `skey` when given (its key name must be the origin). `controlsPolicy` becomes the store's
- * controls policy (src/controls/policy.ts; without one, events keep the controls they name).
- * @throws LogsealError E_USAGE (bad origin), E_KEY_INVALID, E_STORE_EXISTS, E_IO
+ * `skey` when given (its key name must be the origin).
+ * `options.privacy` sets up the vault (formats/storage.md): its key, the masking policy, and
+ * encryption at rest. `controlsPolicy` becomes the store's controls policy
+ * (src/controls/policy.ts; without one, events keep the controls they name).
+ * @throws LogsealError E_USAGE (bad origin), E_KEY_INVALID, E_STORE_EXISTS, E_IO,
+ *   E_POLICY_INVALID, E_VAULT_KEY_MISSING (--encrypt without a key), E_VAULT_KEY_INSECURE,
+ *   E_VAULT_KEY_INVALID
  */
 export async function init(
   dir: string,
-  options: { origin: string; skey?: string; controlsPolicy?: ControlsPolicy },
+  options: {
+    origin: string;
+    skey?: string;
+    privacy?: PrivacyInit;
+    controlsPolicy?: ControlsPolicy;
+  },
 ): Promise<Log> {
   checkOrigin(options.origin);
   const { skey, vkey } =
     options.skey === undefined
       ? generateSigner(options.origin)
       : importSigner(options.skey, options.origin);
-  const store = await LevelStore.create(dir, { origin: options.origin, skey, vkey });
-  return withControls(new Log(store), options.controlsPolicy);
+  const store = await LevelStore.create(dir, {
+    origin: options.origin,
+    skey,
+    vkey,
+    ...(await prepareVault(options.privacy ?? {})),
+  });
+  return configure(new Log(store), options.controlsPolicy);
+}
+
+/** Options of {@link open}. */
+export interface OpenOptions {
+  /** The vault key: to open an encrypted store, and to reveal masked values. */
+  vaultKey?: VaultKeySource;
 }
 
 /**
- * Opens the log in `dir`, with the store's controls policy registered.
- * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO,
- *   E_CONTROLS_POLICY_INVALID
+ * Opens the log in `dir`.
+ * Every log is opened with masking registered (the store's privacy policy and vault).
+ * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO;
+ *   E_STORE_ENCRYPTED, E_VAULT_KEY_WRONG… for an encrypted store without its key
  */
-export async function open(dir: string): Promise<Log> {
-  return withControls(new Log(await LevelStore.open(dir)));
+export async function open(dir: string, options: OpenOptions = {}): Promise<Log> {
+  return configure(new Log(await LevelStore.open(dir, options)));
+}
+
+/**
+ * Registers the hooks that every log opened by {@link init} or {@link open} runs on its appends,
+ * so that the CLI, the server and library users write the same records: PII masking with the
+ * store's policy and vault (src/privacy/hook.ts, inside the signed leaf), the controls check and
+ * mapping (src/controls/transform.ts, inside the leaf too) and the lineage and
+ * query indexes (src/lineage/indexer.ts; not for a store encrypted at rest). A `Log`
+ * constructed directly on a store runs none. The store is closed when a hook cannot be set up.
+ */
+async function configure(log: Log, controlsPolicy?: ControlsPolicy): Promise<Log> {
+  try {
+    await attachPrivacy(log);
+  } catch (e) {
+    await log.store.close();
+    throw e;
+  }
+  // Control ids checked and mapped by the store's controls policy (src/controls/transform.ts).
+  await withControls(log, controlsPolicy);
+  // An encrypted store keeps no indexes: they would hold in clear what its bundles hide.
+  if (!log.store.encrypted) log.addContributor(lineageIndexer);
+  return log;
 }
 
 export class Log {
@@ -457,23 +514,7 @@ export class Log {
    */
   async get(index: number): Promise<Entry> {
     this.#checkIndex(index, this.size, "index");
-    const n = Math.floor(index / TILE_WIDTH);
-    const count = Math.min(TILE_WIDTH, this.size - n * TILE_WIDTH);
-    // An append may commit between reading the size and reading the bundle: the bundle then
-    // holds more than `count` entries. Bundles only grow, so its first `count` are still ours.
-    const bytes = await this.store.readBundle(n);
-    const entries = bytes === undefined ? null : parseEntryBundle(bytes);
-    const leaf =
-      entries !== null && entries.length >= count ? entries[index % TILE_WIDTH] : undefined;
-    if (leaf === undefined) {
-      throw new LogsealError(
-        "E_STORE_CORRUPT",
-        `entry bundle ${n} is damaged: run 'logseal verify'`,
-        {
-          details: { bundle: n, index },
-        },
-      );
-    }
+    const leaf = await this.#leaf(index);
     let event: Event;
     try {
       event = decodeLeaf(leaf);
@@ -505,11 +546,13 @@ export class Log {
       );
     }
     this.#checkIndex(index, cp.size, "index");
-    const entry = await this.get(index);
-    const proof = await proveInclusionFromTiles(index, cp.size, (l, n) =>
-      this.store.readTile(l, n),
-    );
-    return { index, size: cp.size, leafHash: leafHash(entry.leaf), proof, checkpoint: cp.note };
+    // The leaf hash is of the stored entry (not the tile's copy of it), so that a proof for an
+    // entry whose bytes were altered fails to check; the entry need not be decoded for that.
+    const [leaf, proof] = await Promise.all([
+      this.#leaf(index),
+      proveInclusionFromTiles(index, cp.size, (l, n) => this.store.readTile(l, n)),
+    ]);
+    return { index, size: cp.size, leafHash: leafHash(leaf), proof, checkpoint: cp.note };
   }
 
   /**
@@ -570,6 +613,26 @@ export class Log {
         { details: { index, size } },
       );
     }
+  }
+
+  /** The stored leaf bytes of entry `index` (< size). */
+  async #leaf(index: number): Promise<Uint8Array> {
+    const n = Math.floor(index / TILE_WIDTH);
+    const count = Math.min(TILE_WIDTH, this.size - n * TILE_WIDTH);
+    // An append may commit between reading the size and reading the bundle: the bundle then
+    // holds more than `count` entries. Bundles only grow, so its first `count` are still ours.
+    const bytes = await this.store.readBundle(n);
+    const entries = bytes === undefined ? null : parseEntryBundle(bytes);
+    const leaf =
+      entries !== null && entries.length >= count ? entries[index % TILE_WIDTH] : undefined;
+    if (leaf === undefined) {
+      throw new LogsealError(
+        "E_STORE_CORRUPT",
+        `entry bundle ${n} is damaged: run 'logseal verify'`,
+        { details: { bundle: n, index } },
+      );
+    }
+    return leaf;
   }
 
   async #requireBundle(n: number, count: number): Promise<Uint8Array> {
@@ -638,20 +701,30 @@ interface EncodedRecords {
   oversize: boolean;
 }
 
-/** The events of records just encoded by the append path, with their indexes from `start`. */
-function decodeRecords(
-  records: Uint8Array,
-  ends: Float64Array,
-  start: number,
-): Array<{ index: number; event: Event }> {
-  const out: Array<{ index: number; event: Event }> = [];
+/** The records just encoded by the append path, with their indexes from `start`. */
+function decodeRecords(records: Uint8Array, ends: Float64Array, start: number): NewEntry[] {
+  const out: NewEntry[] = [];
   let begin = 0;
   for (let j = 0; j < ends.length; j++) {
     const end = ends[j] as number;
-    out.push({ index: start + j, event: decodeLeaf(records.subarray(begin + 2, end)) });
+    out.push(new LazyEntry(start + j, records.subarray(begin + 2, end)));
     begin = end;
   }
   return out;
+}
+
+class LazyEntry implements NewEntry {
+  readonly index: number;
+  readonly leaf: Uint8Array;
+  #event: Event | undefined;
+  constructor(index: number, leaf: Uint8Array) {
+    this.index = index;
+    this.leaf = leaf;
+  }
+  get event(): Event {
+    this.#event ??= decodeLeaf(this.leaf);
+    return this.#event;
+  }
 }
 
 function recordSize(r: EncodedRecords, i: number): number {

@@ -41,4 +41,14 @@ describe("layering", () => {
       }
     }
   });
+
+  it("cli/ loads the TUI (and so React) only lazily, from the tui command", async () => {
+    for (const file of await sources("cli")) {
+      for (const spec of await imports(file)) {
+        expect(spec, file).not.toMatch(/^(ink|react)(\/|$)|\/tui\//);
+      }
+    }
+    const text = await readFile(join(ROOT, "cli/commands/tui.ts"), "utf8");
+    expect(text).toContain('await import("../../tui/main.js")');
+  });
 });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { assets } from "../../src/index.js";
 import { storeDir } from "../args.js";
 import { print, printJson } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 
 const day = (ts: number) => {
   const d = new Date(ts);
@@ -18,10 +18,11 @@ export function register(program: Command): void {
     .option("--store <dir>", "store directory")
     .option("--kind <kind>", "only assets of this kind (dataset, model, run, job, …)")
     .option("--json", "print a JSON array of inventory records")
-    .action((opts: { store?: string; kind?: string; json?: boolean }) =>
+    .action((opts: { store?: string; kind?: string; json?: boolean }, cmd: Command) =>
       run(opts.json === true, () =>
-        withLog(storeDir(opts.store), async (log) => {
-          const list = await assets(log.store, opts.kind === undefined ? {} : { kind: opts.kind });
+        withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
+          const kind = opts.kind === undefined ? {} : { kind: opts.kind };
+          const list = src.log ? await assets(src.log.store, kind) : await src.client.assets(kind);
           if (opts.json) {
             printJson(list);
             return undefined;

@@ -106,6 +106,13 @@ export function register(program: Command): void {
             print(`  ${out.dim(`# ${why}`)}`);
             print(`  ${cli} ${cmd}`);
           }
+          // In a terminal, the demo ends by offering the TUI on its store: a command line to
+          // run, never a prompt that waits (CI runs the demo without a TTY).
+          if (process.stdout.isTTY === true) {
+            print("");
+            print(out.bold("browse, tail and audit it in the terminal UI (q quits):"));
+            print(`  ${cli} tui ${s}`);
+          }
         } finally {
           await log.close();
         }

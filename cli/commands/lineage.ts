@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import {
   type Direction,
+  type LineageGraph,
+  type LineageProofs,
   LogsealError,
   lineage,
   lineageProofs,
@@ -11,7 +13,7 @@ import {
 } from "../../src/index.js";
 import { parseIndex, storeDir } from "../args.js";
 import { note, printJson } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 
 interface Options {
   store?: string;
@@ -60,7 +62,7 @@ export function register(program: Command): void {
       "--proofs",
       "add each cited entry's leaf and inclusion proof against the checkpoint of the --as-of size (default: the latest checkpoint), to check offline; with --json or --prov",
     )
-    .action((asset: string, opts: Options) =>
+    .action((asset: string, opts: Options, cmd: Command) =>
       run(opts.json === true || opts.prov === true, async () => {
         const dir = oneOf(opts, ["up", "down", "both"], "up");
         const direction: Direction = dir;
@@ -70,7 +72,28 @@ export function register(program: Command): void {
         }
         const depth = opts.depth === undefined ? undefined : parseIndex(opts.depth, "--depth");
         let asOf = opts.asOf === undefined ? undefined : parseIndex(opts.asOf, "--as-of");
-        return withLog(storeDir(opts.store), async (log) => {
+        return withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
+          const show = (graph: LineageGraph, proofs: LineageProofs | undefined) => {
+            if (format === "json") printJson(lineageToJSON(graph, proofs));
+            else if (format === "prov") printJson(lineageToProv(graph, proofs));
+            else if (format === "dot") process.stdout.write(lineageToDot(graph));
+            else process.stdout.write(lineageToTree(graph));
+            return undefined;
+          };
+          const options = () => ({
+            direction,
+            ...(depth === undefined ? {} : { depth }),
+            ...(asOf === undefined ? {} : { asOf }),
+          });
+          if (src.client) {
+            // The server answers as of its latest checkpoint when proofs are asked without a size.
+            const { proofs, ...graph } = await src.client.lineage(asset, {
+              ...options(),
+              ...(opts.proofs ? { proofs: true } : {}),
+            });
+            return show(graph, proofs);
+          }
+          const log = src.log;
           if (opts.proofs && asOf === undefined) {
             const cp = await log.latestCheckpoint();
             if (cp === undefined) {
@@ -86,17 +109,9 @@ export function register(program: Command): void {
               );
             }
           }
-          const graph = await lineage(log.store, asset, {
-            direction,
-            ...(depth === undefined ? {} : { depth }),
-            ...(asOf === undefined ? {} : { asOf }),
-          });
+          const graph = await lineage(log.store, asset, options());
           const proofs = opts.proofs ? await lineageProofs(log, graph) : undefined;
-          if (format === "json") printJson(lineageToJSON(graph, proofs));
-          else if (format === "prov") printJson(lineageToProv(graph, proofs));
-          else if (format === "dot") process.stdout.write(lineageToDot(graph));
-          else process.stdout.write(lineageToTree(graph));
-          return undefined;
+          return show(graph, proofs);
         });
       }),
     );

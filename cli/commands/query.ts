@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import {
   type Event,
+  type EventsQuery,
   LogsealError,
   type QueryOptions,
   query,
@@ -9,7 +10,7 @@ import {
 } from "../../src/index.js";
 import { parseIndex, storeDir } from "../args.js";
 import { note, print, printJson } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 
 interface Options {
   store?: string;
@@ -49,7 +50,7 @@ export function register(program: Command): void {
     .option("--cursor <cursor>", "continue after the page that printed this cursor")
     .option("--json", 'print {"entries":[{"index","event"}],"cursor","more"}')
     .option("--jsonl", "print one {index, event} per line as found; the next cursor goes to stderr")
-    .action((opts: Options) =>
+    .action((opts: Options, cmd: Command) =>
       run(opts.json === true, async () => {
         if (opts.json && opts.jsonl) {
           throw new LogsealError("E_USAGE", "choose one of --json and --jsonl");
@@ -69,7 +70,40 @@ export function register(program: Command): void {
         ] as const) {
           if (opts[k] !== undefined) q[k] = opts[k];
         }
-        return withLog(storeDir(opts.store), async (log) => {
+        return withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
+          if (src.client) {
+            // The server's pages are those of `query` (at most 1000 events a request); --jsonl
+            // prints them as they come.
+            const { limit: _, now: __, ...filters } = q;
+            let cursor = q.cursor;
+            let left = limit;
+            let more = false;
+            const entries: Array<{ index: number; event: Event }> = [];
+            while (left > 0) {
+              const page = await src.client.events({
+                ...(filters as EventsQuery),
+                limit: Math.min(left, 1000),
+                ...(cursor === undefined ? {} : { cursor }),
+              });
+              if (opts.jsonl) {
+                for (const h of page.events) process.stdout.write(`${JSON.stringify(h)}\n`);
+              } else entries.push(...page.events);
+              left -= page.events.length;
+              cursor = page.cursor;
+              more = page.more;
+              if (!page.more || page.events.length === 0) break;
+            }
+            const last = cursor as string;
+            if (opts.jsonl) note(`${more ? "more: " : ""}next page: --cursor ${last}`);
+            else if (opts.json) printJson({ entries, cursor: last, more });
+            else {
+              if (entries.length === 0) print("no matching events");
+              for (const h of entries) print(line(h.index, h.event));
+              if (more) print(`more: --cursor ${last}`);
+            }
+            return undefined;
+          }
+          const log = src.log;
           if (opts.jsonl) {
             // Streamed: each entry is printed as soon as it is found; one more is looked for
             // to tell whether the page is the last.

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import {
+  indexStatus,
   LogsealError,
   listTokens,
   open,
@@ -10,6 +11,7 @@ import {
 import { parseIndex, storeDir } from "../args.js";
 import { note, print } from "../output.js";
 import { run } from "../run.js";
+import { openOptions } from "../vault.js";
 
 interface ServeOpts {
   store?: string;
@@ -53,7 +55,7 @@ export function register(program: Command): void {
         if (rate < 1) throw new LogsealError("E_USAGE", "--rate-limit must be at least 1");
         const maxBody = parseIndex(opts.maxBody, "--max-body");
         const tls = await readTls(opts.tlsCert, opts.tlsKey);
-        const log = await open(dir);
+        const log = await open(dir, openOptions());
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
           const options: ServerOptions = {
@@ -74,6 +76,11 @@ export function register(program: Command): void {
           print(JSON.stringify({ url: server.url, pid: process.pid, store: dir }));
         } else {
           print(`logseal serve: listening on ${server.url} (store ${dir}, ${log.size} entries)`);
+        }
+        if (!(await indexStatus(log.store)).current) {
+          note(
+            `logseal serve: the store's lineage and query indexes are missing or behind the log (written before they existed), so /v1/events, /v1/lineage and /v1/assets answer E_INDEX_STALE: stop the server and run 'logseal reindex --store ${dir}' once`,
+          );
         }
         if ((await listTokens(log.store)).every((t) => t.revoked !== undefined)) {
           note(

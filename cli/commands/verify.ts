@@ -23,6 +23,7 @@ import { plural } from "../format.js";
 import { out, print, printJson } from "../output.js";
 import { progressBar } from "../progress.js";
 import { run } from "../run.js";
+import { openOptions } from "../vault.js";
 import { checkBundle } from "./verify-bundle.js";
 
 interface VerifyOpts {
@@ -134,7 +135,7 @@ export function register(program: Command): void {
           return verify(reader, pinned, true, { type: "tiles", path: opts.tiles });
         }
         const dir = storeDir(opts.store);
-        const store = await openStoreForVerify(dir);
+        const store = await openStoreForVerify(dir, openOptions());
         try {
           const own = pinned.length === 0;
           const keys = own ? [parseVkey(store.vkey)] : pinned;

@@ -42,6 +42,11 @@ export interface EvidenceOptions {
   samples?: number;
   /** The current time, for relative times and the report's date (default now). */
   now?: number;
+  /**
+   * How to find the events: `index` (the query indexes; E_INDEX_STALE when they are behind) or
+   * `scan` (read the log once). Default: the indexes when they cover the log, else a scan.
+   */
+  method?: "index" | "scan";
 }
 
 export interface EvidenceSample {
@@ -200,7 +205,7 @@ export async function evidenceReport(
   const hits: number[][] = rows.map(() => []);
   const times = new Map<number, number>();
   // The indexes answer only when they cover the whole log (queryStream requires it).
-  const method = (await indexStatus(log.store)).current ? "index" : "scan";
+  const method = options.method ?? ((await indexStatus(log.store)).current ? "index" : "scan");
   if (method === "index") {
     for (const [k, q] of queries.entries()) {
       for await (const h of queryStream(log.store, { ...q, since, until })) {

@@ -13,7 +13,7 @@
  *     `entry:<index>` standing for the event itself (I → entry → O), so that one event costs
  *     index records linear in its size (an event may name 1024 inputs and 1024 outputs).
  */
-import type { Event } from "../event/index.js";
+import type { IndexedFields } from "./fields.js";
 
 /** Largest I × O product indexed pair by pair. */
 export const MAX_PRODUCT = 4096;
@@ -24,7 +24,7 @@ export interface EdgePair {
 }
 
 /** The edges event `index` asserts, without repeats, in a fixed order. */
-export function lineageEdges(event: Event, index: number): EdgePair[] {
+export function lineageEdges(event: IndexedFields, index: number): EdgePair[] {
   const out: EdgePair[] = [];
   forEachEdge(event, index, (from, to) => {
     out.push({ from, to });
@@ -34,7 +34,7 @@ export function lineageEdges(event: Event, index: number): EdgePair[] {
 
 /** Calls `fn` for each edge of {@link lineageEdges}, in the same order, without allocating. */
 export function forEachEdge(
-  event: Event,
+  event: IndexedFields,
   index: number,
   fn: (from: string, to: string) => void,
 ): void {
@@ -58,7 +58,7 @@ export function forEachEdge(
 }
 
 /** The assets an event names (asset, inputs, outputs), each once, in that order. */
-export function namedAssets(event: Event): string[] {
+export function namedAssets(event: IndexedFields): string[] {
   const out: string[] = event.asset === undefined ? [] : [event.asset];
   if (event.inputs !== undefined) addNew(out, event.inputs);
   if (event.outputs !== undefined) addNew(out, event.outputs);

@@ -14,7 +14,6 @@ export {
   lineage,
 } from "./graph.js";
 export {
-  type IndexContributor,
   lineageIndexer,
   type ReindexOptions,
   type ReindexResult,

@@ -15,6 +15,7 @@
 import { utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import type { Event } from "../event/index.js";
+import type { AppendContributor } from "../log.js";
 import type { LevelStore, Put } from "../store/level-store.js";
 import {
   decodeBlock,
@@ -27,6 +28,7 @@ import {
 } from "./blocks.js";
 import { forEachEdge, namedAssets } from "./edges.js";
 import { scanEntries } from "./entries.js";
+import { type IndexedFields, indexedFields } from "./fields.js";
 import { type AssetRecord, decodeRecord, encodeRecord, touch } from "./inventory.js";
 import {
   assetKey,
@@ -42,13 +44,7 @@ import {
   postingPrefix,
   timeKey,
 } from "./keys.js";
-import { indexStatus } from "./status.js";
-
-/** The shape of `AppendContributor` in src/log.ts: extra puts for an append's atomic batch. */
-export interface IndexContributor {
-  /** Extra puts for the same atomic batch as these new entries (in index order). */
-  puts(entries: ReadonlyArray<{ index: number; event: Event }>, store: LevelStore): Promise<Put[]>;
-}
+import { encryptedStore, indexStatus } from "./status.js";
 
 /** What a builder knows of the stored indexes: inventory records, and edges that exist. */
 interface Known {
@@ -93,7 +89,7 @@ class Builder {
     else s.add(from);
   }
 
-  async build(entries: ReadonlyArray<{ index: number; event: Event }>): Promise<Put[]> {
+  async build(entries: ReadonlyArray<{ index: number; event: IndexedFields }>): Promise<Put[]> {
     const start = (entries[0] as { index: number }).index;
     const partial = start % BLOCK === 0 ? -1 : blockOf(start);
     const puts: Put[] = [];
@@ -136,13 +132,13 @@ class Builder {
 
     const newEdges = new Map<string, { from: string; to: string; record: EdgeRecord }>();
     // The entry being indexed, for the callbacks below (allocated once per run, not per entry).
-    let entry = (entries[0] as { event: Event }).event;
+    let entry = (entries[0] as { event: IndexedFields }).event;
     let at = start;
     let post: Posting = { index: start, ts: entry.ts };
     // Inventory: an asset whose record is known is updated at once; one that is not is read
     // first, and its updates wait (in order) until then.
     const touched = new Set<string>();
-    const pending = new Map<string, Array<{ index: number; event: Event }>>();
+    const pending = new Map<string, Array<{ index: number; event: IndexedFields }>>();
     const visit = (a: string) => {
       add(assetsF as Map<string | number, Posting[]>, a, post);
       touched.add(a);
@@ -270,12 +266,6 @@ const indexedPut = (size: number): Put => ({ key: META_INDEXED, value: utf8(Stri
 const formatPut: Put = { key: META_INDEX, value: utf8(INDEX_FORMAT) };
 
 /**
- * The indexer for `Log`'s append path. `puts` returns the index records of the new entries and
- * the new `meta/indexed`, for the same atomic batch, when the store's indexes are current (or
- * the log is empty and has none yet). When they are missing or behind, it returns nothing and
- * leaves them as they are: `logseal reindex` brings them up to date.
- */
-/**
  * What the append-path indexer learnt from the batches it indexed, per store: valid for the
  * next batch only if that batch starts where the last one ended (else a batch was not written,
  * or something else wrote the indexes in between, and it is dropped).
@@ -289,11 +279,23 @@ const caches = new WeakMap<LevelStore, Cache>();
 /** Records and edges a cache may hold before it starts afresh. */
 const CACHE_LIMIT = 200_000;
 
-export const lineageIndexer: IndexContributor = {
+/**
+ * The indexer for `Log`'s append path, registered by `init` and `open`. `puts` returns the
+ * index records of the new entries and the new `meta/indexed`, for the same atomic batch, when
+ * the store's indexes are current (or the log is empty and has none yet). When they are missing
+ * or behind, it returns nothing and leaves them as they are: `logseal reindex` brings them up
+ * to date.
+ */
+export const lineageIndexer: AppendContributor = {
+  name: "lineage",
   async puts(entries, store) {
     const first = entries[0];
     if (first === undefined) return [];
     checkContiguous(entries);
+    // Read every time (two keys): `meta/indexed` equal to this batch's start is what proves
+    // that the batch the cache was built for was written (only the indexer and a rebuild,
+    // which drops the cache, write it); a cache that merely ends where this batch starts could
+    // come from a failed batch followed by appends of a writer that does not index.
     const status = await indexStatus(store);
     const fresh = status.format === undefined && status.indexed === 0 && first.index === 0;
     if (!fresh && (status.format !== INDEX_FORMAT || status.indexed !== first.index)) return [];
@@ -302,7 +304,16 @@ export const lineageIndexer: IndexContributor = {
       cache = { next: -1, records: new Map(), edges: new Map() };
       caches.set(store, cache);
     }
-    const puts = await new Builder(store, first.index, cache).build(entries);
+    // Building updates the cached records in place: until it has finished, the cache matches
+    // no batch, so a build that throws (a read error, a damaged record) leaves it unusable.
+    cache.next = -1;
+    // The fields it indexes, read from the leaves just encoded when the append path gives them.
+    const views = entries.map((e) => ({
+      index: e.index,
+      event: (e.leaf === undefined ? null : indexedFields(e.leaf)) ?? e.event,
+    }));
+    const puts = await new Builder(store, first.index, cache).build(views);
+    // Valid for the next batch only if this one is written (then the next starts here).
     cache.next = first.index + entries.length;
     puts.push(indexedPut(cache.next));
     if (fresh) puts.push(formatPut);
@@ -351,6 +362,9 @@ export async function reindex(
   options: ReindexOptions = {},
 ): Promise<ReindexResult> {
   const store = log.store;
+  if (store.encrypted) throw encryptedStore(store);
+  // What the append path remembers describes the records this rebuilds: start afresh.
+  caches.delete(store);
   const batch = options.batch ?? 8192;
   if (!Number.isSafeInteger(batch) || batch < 1) throw new RangeError("reindex: bad batch size");
   const to = store.treeSize;

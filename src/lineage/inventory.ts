@@ -12,9 +12,9 @@
  */
 import { fromUtf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
-import type { Event } from "../event/index.js";
 import type { LevelStore } from "../store/level-store.js";
 import { assetKind } from "./edges.js";
+import type { IndexedFields } from "./fields.js";
 import { ASSET_PREFIX, assetKey, assetRange } from "./keys.js";
 import { requireIndex } from "./status.js";
 
@@ -44,7 +44,7 @@ export function touch(
   record: AssetRecord | undefined,
   asset: string,
   index: number,
-  e: Event,
+  e: IndexedFields,
 ): AssetRecord {
   const erase = e.action === "data.erase" && e.outcome === "success";
   if (record === undefined) {

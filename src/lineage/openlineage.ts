@@ -32,9 +32,6 @@ import {
   validateEvent,
 } from "../event/index.js";
 import type { Log } from "../log.js";
-import { reindex } from "./indexer.js";
-import { INDEX_FORMAT } from "./keys.js";
-import { indexStatus } from "./status.js";
 import { parseIsoTime } from "./time.js";
 
 export const EVENT_TYPES = ["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"] as const;
@@ -303,8 +300,8 @@ export interface ImportReport {
 /**
  * Imports RunEvents into `log`, in batches of `batch` events (default 1000), each appended
  * atomically. Events that cannot be imported are reported and skipped, or with `strict`
- * nothing is imported when there is one. Afterwards the lineage and query indexes are brought
- * up to date (built when the store has none).
+ * nothing is imported when there is one. The lineage and query indexes are written with each
+ * batch by the log's indexer (a store written before indexes needs `logseal reindex`).
  * @throws LogsealError E_OPENLINEAGE_INVALID (with `strict` and a problem, or when no event at
  *   all can be imported; details.problems lists them), E_INPUT_JSON, E_INPUT_EMPTY
  */
@@ -340,12 +337,6 @@ export async function importOpenLineage(
       if (r.duplicate) duplicates++;
       else indexes.push(r.index);
     }
-  }
-  // Until Log runs the indexer in its append batch, bring the indexes up to date here; once it
-  // does, they are current already and this reads two keys.
-  const status = await indexStatus(log.store);
-  if (!status.current && (status.format === undefined || status.format === INDEX_FORMAT)) {
-    await reindex(log, { resume: true });
   }
   return { read, appended: indexes.length, duplicates, problems, indexes, size: log.size };
 }

@@ -15,7 +15,10 @@ export interface IndexStatus {
   indexed: number;
   /** The log's size when the status was read (read first, so indexed ≥ size when current). */
   size: number;
-  /** True when the indexes are of this logseal's format and cover the whole log. */
+  /**
+   * True when the indexes are of this logseal's format and cover the whole log, or the log is
+   * empty and has none yet.
+   */
   current: boolean;
 }
 
@@ -29,7 +32,9 @@ export async function indexStatus(store: LevelStore): Promise<IndexStatus> {
   if (!Number.isSafeInteger(indexed)) {
     throw new LogsealError("E_STORE_CORRUPT", "meta/indexed is damaged: run 'logseal reindex'");
   }
-  return { format, indexed, size, current: format === INDEX_FORMAT && indexed >= size };
+  // An empty log has nothing to index: its indexes start with its first append.
+  const current = format === INDEX_FORMAT ? indexed >= size : format === undefined && size === 0;
+  return { format, indexed, size, current };
 }
 
 /**
@@ -37,6 +42,7 @@ export async function indexStatus(store: LevelStore): Promise<IndexStatus> {
  * @throws LogsealError E_INDEX_STALE naming what to run
  */
 export async function requireIndex(store: LevelStore): Promise<IndexStatus> {
+  if (store.encrypted) throw encryptedStore(store);
   const s = await indexStatus(store);
   if (s.current) return s;
   const fix = `run 'logseal reindex --store ${store.dir}'`;
@@ -49,4 +55,17 @@ export async function requireIndex(store: LevelStore): Promise<IndexStatus> {
   throw new LogsealError("E_INDEX_STALE", message, {
     details: { format: s.format ?? null, indexed: s.indexed, size: s.size },
   });
+}
+
+/**
+ * A store encrypted at rest keeps no lineage or query indexes: their keys and values would hold
+ * asset names, actors and actions in clear next to the encrypted entry bundles. Readers that can
+ * scan (the TUI, evidence reports) fall back to decrypting the entries, as for any missing index.
+ */
+export function encryptedStore(store: LevelStore): LogsealError {
+  return new LogsealError(
+    "E_INDEX_STALE",
+    `the store ${store.dir} is encrypted at rest and keeps no lineage or query indexes (they would hold asset names, actors and actions in clear)`,
+    { details: { encrypted: true } },
+  );
 }

@@ -2,10 +2,20 @@
  * The privacy layer: detection of personal data and secrets, masking policies, display masks,
  * salted commitments and pseudonyms. Specification: formats/privacy-policy.md.
  *
- * Pure functions: no store, no I/O. The vault (encrypted values per subject), erasure and
- * reveal build on `maskEvent`'s `secrets`.
+ * The detectors, policies and `maskEvent` are pure functions: no store, no I/O. The vault
+ * (encrypted values per subject, vault.ts), masking at append (hook.ts), erasure and reveal
+ * (access.ts) build on `maskEvent`'s `secrets`.
  */
 
+export {
+  type AccessOptions,
+  type ErasureReport,
+  eraseSubject,
+  type PrivacyInit,
+  type RevealedValue,
+  type RevealReport,
+  revealEntry,
+} from "./access.js";
 export { commitValue, pseudonym, SALT_LENGTH, verifyCommitment } from "./commit.js";
 export { type DetectOptions, detect } from "./detect.js";
 export { displayMask, type MaskKind } from "./display.js";

@@ -10,6 +10,9 @@
 import { fromBase64 } from "../bytes.js";
 import { type ErrorCode, type Location, LogsealError } from "../errors.js";
 import { decodeLeaf, type Event } from "../event/index.js";
+import type { Direction, LineageGraph } from "../lineage/graph.js";
+import type { AssetRecord } from "../lineage/inventory.js";
+import type { LineageProofs } from "../lineage/proofs.js";
 import type { Appended, Entry } from "../log.js";
 import type { ConsistencyProofJSON, InclusionProofJSON } from "../proofs.js";
 import type { StoredCheckpoint } from "../store/reader.js";
@@ -33,12 +36,25 @@ export interface AppendResponse {
   entries: Appended[];
 }
 
-/** `GET /v1/events`. */
+/** `GET /v1/events`: a page of `logseal query`. */
 export interface EventsPage {
   events: Array<{ index: number; event: Event }>;
+  /** `cursor` while `more`, else null. */
   next: string | null;
+  /** Continues after these events (also once more are appended), as `logseal query`'s. */
+  cursor: string;
+  /** More matching events were found beyond this page. */
+  more: boolean;
   size: number;
 }
+
+/** `GET /v1/events` parameters: the filters of `logseal query` (times in ms, ISO or `-24h`). */
+export type EventsQuery = Omit<EventFilter, "since" | "until"> & {
+  since?: number | string;
+  until?: number | string;
+  limit?: number;
+  cursor?: string;
+};
 
 export interface ClientOptions {
   /** The bearer token (`lsk_…`). */
@@ -78,8 +94,26 @@ export class LogClient {
     return { index, leaf, event: decodeLeaf(leaf) };
   }
 
-  events(filter: EventFilter & { limit?: number; cursor?: string } = {}): Promise<EventsPage> {
+  events(filter: EventsQuery = {}): Promise<EventsPage> {
     return this.#json("GET", `/v1/events${query({ ...filter })}`);
+  }
+
+  /** `GET /v1/lineage/<asset>`: the JSON of `logseal lineage --json [--proofs]`. */
+  lineage(
+    asset: string,
+    options: { direction?: Direction; depth?: number; asOf?: number; proofs?: boolean } = {},
+  ): Promise<LineageGraph & { proofs?: LineageProofs }> {
+    const { proofs, ...rest } = options;
+    return this.#json(
+      "GET",
+      `/v1/lineage/${encodeURIComponent(asset)}${query({ ...rest, proofs: proofs ? 1 : undefined })}`,
+    );
+  }
+
+  /** `GET /v1/assets`: the inventory of `logseal assets --json`. */
+  async assets(options: { kind?: string } = {}): Promise<AssetRecord[]> {
+    return (await this.#json<{ assets: AssetRecord[] }>("GET", `/v1/assets${query(options)}`))
+      .assets;
   }
 
   proveInclusion(index: number, size?: number): Promise<InclusionProofJSON> {

@@ -20,6 +20,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_EVENT_TOO_LARGE: 413,
   E_INPUT_TOO_LARGE: 413,
   E_NO_CHECKPOINT: 404,
+  E_ASSET_UNKNOWN: 404,
+  // The store's indexes must be rebuilt (`logseal reindex`, with the server stopped).
+  E_INDEX_STALE: 409,
   E_NOT_FOUND: 404,
   E_UNAUTHORIZED: 401,
   E_FORBIDDEN: 403,

@@ -7,6 +7,7 @@ export {
   type AppendResponse,
   type ClientOptions,
   type EventsPage,
+  type EventsQuery,
   LogClient,
   type LogInfo,
 } from "./client.js";

@@ -5,6 +5,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toBase64 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
+import { type Direction, lineage } from "../lineage/graph.js";
+import { assets as listAssets } from "../lineage/inventory.js";
+import { lineageProofs } from "../lineage/proofs.js";
+import { query } from "../lineage/query.js";
+import { lineageToJSON } from "../lineage/render.js";
 import type { Log } from "../log.js";
 import { leafHash } from "../merkle/index.js";
 import { consistencyProofToJSON, inclusionProofToJSON } from "../proofs.js";
@@ -16,7 +21,7 @@ import { errorBody, sendBytes, sendJson } from "./http.js";
 import { readBody, readBodyText } from "./ingest.js";
 import type { IngestPool } from "./ingest-pool.js";
 import type { ServerMetrics } from "./metrics.js";
-import { decodeCursor, parseFilter, parseIntParam, queryEvents } from "./query.js";
+import { parseFilter, parseIntParam, queryOptions } from "./query.js";
 import type { Permission } from "./roles.js";
 import type { StreamHub } from "./stream.js";
 import { readTileResource } from "./tiles.js";
@@ -53,7 +58,7 @@ export interface RouteState {
   tokens: TokenTable;
   ingest: IngestPool;
   metrics: ServerMetrics;
-  options: { maxBodyBytes: number; maxRequestEvents: number; scanLimit: number };
+  options: { maxBodyBytes: number; maxRequestEvents: number };
   /** The latest signed checkpoint. */
   latest: () => StoredCheckpoint | undefined;
   /** Signs a checkpoint (when the tree grew, or always with `force`). */
@@ -116,11 +121,14 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
     sendJson(ctx.res, 200, consistencyProofToJSON(await s.log.proveConsistency(from, to)));
   };
 
+  // From the query indexes, as `logseal query --json`, with the same cursor; `events` and
+  // `next` (the cursor while `more`, else null) are the names this endpoint answered before.
   const events = async (ctx: Ctx) => {
     const p = only(ctx.url, [
       "actor",
       "action",
       "asset",
+      "control",
       "outcome",
       "since",
       "until",
@@ -133,13 +141,73 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
       throw new LogsealError("E_USAGE", "limit must be 1..1000", { location: { field: "limit" } });
     }
     const cursor = p.get("cursor");
-    const from = cursor === null ? 0 : decodeCursor(cursor);
-    const result = await queryEvents(s.log.store, s.log.size, filter, {
-      from,
+    const page = await query(s.log.store, {
+      ...queryOptions(filter),
       limit,
-      scanLimit: s.options.scanLimit,
+      ...(cursor === null ? {} : { cursor }),
     });
-    sendJson(ctx.res, 200, { ...result, size: s.log.size });
+    sendJson(ctx.res, 200, {
+      events: page.entries,
+      next: page.more ? page.cursor : null,
+      cursor: page.cursor,
+      more: page.more,
+      size: s.log.size,
+    });
+  };
+
+  // As `logseal lineage ASSET --json [--proofs]`; the asset is the rest of the path,
+  // percent-encoded (`dataset%3As3%3A%2F%2Fb%2Fx`).
+  const lineageGraph = async (ctx: Ctx) => {
+    const p = only(ctx.url, ["direction", "depth", "asOf", "proofs"]);
+    let asset: string;
+    try {
+      asset = decodeURIComponent(ctx.rest);
+    } catch {
+      throw new LogsealError("E_USAGE", "the asset in the path is not valid percent-encoding", {
+        location: { field: "asset" },
+      });
+    }
+    const direction = p.get("direction") ?? "up";
+    if (direction !== "up" && direction !== "down" && direction !== "both") {
+      throw new LogsealError(
+        "E_USAGE",
+        `direction must be up, down or both, got ${JSON.stringify(direction)}`,
+        { location: { field: "direction" } },
+      );
+    }
+    const proofs = p.get("proofs");
+    if (proofs !== null && proofs !== "0" && proofs !== "1") {
+      throw new LogsealError("E_USAGE", "proofs must be 0 or 1", { location: { field: "proofs" } });
+    }
+    const depth = optionalInt(p, "depth");
+    let asOf = optionalInt(p, "asOf");
+    if (proofs === "1" && asOf === undefined) {
+      // As the CLI: the answer is as of the latest checkpoint, which the proofs lead to.
+      const cp = s.latest();
+      if (cp === undefined) {
+        throw new LogsealError(
+          "E_NO_CHECKPOINT",
+          "no checkpoint has been signed yet, so there is nothing to prove against",
+        );
+      }
+      asOf = cp.size;
+    }
+    const graph = await lineage(s.log.store, asset, {
+      direction: direction as Direction,
+      ...(depth === undefined ? {} : { depth }),
+      ...(asOf === undefined ? {} : { asOf }),
+    });
+    // Proving reads the last entry bundle: never while a batch is written (gate.ts).
+    const proved =
+      proofs === "1" ? await s.gate.read(() => lineageProofs(s.log, graph)) : undefined;
+    sendJson(ctx.res, 200, lineageToJSON(graph, proved));
+  };
+
+  const assetList = async (ctx: Ctx) => {
+    const p = only(ctx.url, ["kind"]);
+    const kind = p.get("kind");
+    const list = await listAssets(s.log.store, kind === null ? {} : { kind });
+    sendJson(ctx.res, 200, { assets: list, size: s.log.size });
   };
 
   const entry = async (ctx: Ctx) => {
@@ -203,7 +271,16 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
   };
 
   const stream = (ctx: Ctx) => {
-    const p = only(ctx.url, ["from", "actor", "action", "asset", "outcome", "since", "until"]);
+    const p = only(ctx.url, [
+      "from",
+      "actor",
+      "action",
+      "asset",
+      "control",
+      "outcome",
+      "since",
+      "until",
+    ]);
     const filter = parseFilter(p);
     const lastId = ctx.req.headers["last-event-id"];
     let from = s.log.size;
@@ -291,6 +368,7 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
       POST: { name: "events.append", permission: "append", handle: append },
     },
     "/v1/stream": { GET: { name: "stream", permission: "read", handle: stream } },
+    "/v1/assets": { GET: { name: "assets", permission: "read", handle: assetList } },
     "/v1/proof/inclusion": {
       GET: { name: "proof.inclusion", permission: "read", handle: inclusion },
     },
@@ -311,6 +389,7 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
   const prefixed: Array<[string, Partial<Record<string, Route>>]> = [
     ["/tile/", { GET: { name: "tile", permission: "read", handle: tile } }],
     ["/v1/events/", { GET: { name: "events.entry", permission: "read", handle: entry } }],
+    ["/v1/lineage/", { GET: { name: "lineage", permission: "read", handle: lineageGraph } }],
     [
       "/v1/tokens/",
       { DELETE: { name: "tokens.revoke", permission: "tokens", handle: tokenRevoke } },

@@ -64,8 +64,6 @@ export interface ServerOptions {
   keepAliveTimeout?: number;
   /** How often the timeouts above are checked, ms (default 1000). */
   connectionsCheckingInterval?: number;
-  /** Most entries one `GET /v1/events` reads (default 20000). */
-  scanLimit?: number;
   /** Live tail limits. */
   stream?: Partial<StreamOptions>;
   /** Time to wait for in-flight requests at shutdown, ms (default 10000). */
@@ -108,7 +106,6 @@ const DEFAULTS = {
   requestTimeout: 30_000,
   keepAliveTimeout: 5_000,
   connectionsCheckingInterval: 1000,
-  scanLimit: 20_000,
   shutdownTimeout: 10_000,
   ingestWorkers: Math.min(4, Math.max(1, availableParallelism() - 1)),
   stream: { maxBuffer: 4 * MiB, heartbeat: 15_000, maxSubscribers: 1000 },

@@ -10,6 +10,7 @@
  *   t/<L:2>/<N:16>                   hash tile (L, N): up to 256 × 32-byte hashes
  *   c/<size:16>                      signed checkpoint note of that tree size (UTF-8)
  *   i/id/<event id>                  entry index (decimal) of the event with that producer id
+ *   v/…                              the privacy vault (formats/storage.md, "Vault")
  */
 
 /** The value of `meta/format`; a store with any other value is refused. */
@@ -23,6 +24,10 @@ export const META_ORIGIN = "meta/origin";
 export const META_SIZE = "meta/size";
 export const META_VKEY = "meta/vkey";
 export const META_CREATED = "meta/created";
+/** Present in an encrypted store: `{"v":1,"alg":"aes-256-gcm","key":<sealed bundle key>}`. */
+export const META_ENCRYPTION = "meta/encryption";
+/** The vault's metadata (formats/storage.md, "Vault"). */
+export const VAULT_META = "v/meta";
 
 export const bundleKey = (index: number): string => `b/${pad16(index)}`;
 export const tileKey = (level: number, index: number): string => `t/${pad2(level)}/${pad16(index)}`;
@@ -56,3 +61,5 @@ export function parseBundleKey(key: string): number | null {
 /** Files beside the LevelDB directory inside a store directory. */
 export const DB_DIR = "db";
 export const SIGNER_FILE = "signer.key";
+/** The vault key file `init` writes when given no passphrase or key file (mode 0600). */
+export const VAULT_KEY_FILE = "vault.key";

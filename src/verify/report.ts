@@ -135,14 +135,18 @@ export class FailureList {
   readonly list: Failure[] = [];
   more = 0;
   readonly #max: number;
+  readonly #onAdd: ((f: Failure) => void) | undefined;
 
-  constructor(max: number) {
+  constructor(max: number, onAdd?: (f: Failure) => void) {
     this.#max = max;
+    this.#onAdd = onAdd;
   }
 
   add(f: Failure): void {
-    if (this.list.length < this.#max) this.list.push(f);
-    else this.more++;
+    if (this.list.length < this.#max) {
+      this.list.push(f);
+      this.#onAdd?.(f);
+    } else this.more++;
   }
 
   /** Adds failures found elsewhere (a worker), with the count it left out. */

@@ -28,6 +28,7 @@
 import { toBase64 } from "../bytes.js";
 import { TILE_WIDTH } from "../merkle/index.js";
 import type { Verifier } from "../note/index.js";
+import type { VaultKeySource } from "../store/keys.js";
 import { LevelStore } from "../store/level-store.js";
 import type { LogReader, StoredCheckpoint } from "../store/reader.js";
 import { type OpenCheckpoint, openStoredCheckpoints } from "./checkpoints.js";
@@ -38,6 +39,7 @@ import { type ChunkHasher, hashInOrder, inlineHasher, PER_WORKER, startWorkers }
 import { readAhead, readChunks } from "./read.js";
 import {
   type CheckpointResult,
+  type Failure,
   FailureList,
   type VerifyProgress,
   type VerifyReport,
@@ -49,6 +51,8 @@ export interface VerifyOptions {
   /** List at most this many failures (default 100); the rest are counted. */
   maxFailures?: number;
   onProgress?: (p: VerifyProgress) => void;
+  /** Called with each listed failure as it is found (the TUI lists them live). */
+  onFailure?: (f: Failure) => void;
   /** Cancels the verification: it rejects with the signal's reason. */
   signal?: AbortSignal;
   /**
@@ -77,11 +81,14 @@ const VERIFY_MAX_OPEN_FILES = 74;
 
 /**
  * Opens the LevelDB store in `dir` for verification (read in one pass, with bounded memory);
- * close it when done.
+ * close it when done. An encrypted store needs `options.vaultKey` (or `<store>/vault.key`).
  * @throws LogsealError E_STORE_MISSING, E_STORE_LOCKED, E_STORE_VERSION, E_STORE_CORRUPT, E_IO
  */
-export function openStoreForVerify(dir: string): Promise<LevelStore> {
-  return LevelStore.open(dir, { maxOpenFiles: VERIFY_MAX_OPEN_FILES });
+export function openStoreForVerify(
+  dir: string,
+  options: { vaultKey?: VaultKeySource } = {},
+): Promise<LevelStore> {
+  return LevelStore.open(dir, { ...options, maxOpenFiles: VERIFY_MAX_OPEN_FILES });
 }
 
 /**
@@ -101,7 +108,7 @@ const READ_AHEAD = 3;
  */
 export async function verifyLog(reader: LogReader, options: VerifyOptions): Promise<VerifyReport> {
   const { keys, signal } = options;
-  const failures = new FailureList(options.maxFailures ?? 100);
+  const failures = new FailureList(options.maxFailures ?? 100, options.onFailure);
   const progress = options.onProgress ?? (() => {});
   const readTile = (level: number, index: number) => reader.readTile(level, index);
   signal?.throwIfAborted();

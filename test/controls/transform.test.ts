@@ -144,7 +144,7 @@ describe("controls at append", () => {
       try {
         await again.append([ev(6, "pii.mask")]);
         expect((await again.get(5)).event.controls).toEqual(["A.5.34", "A.8.11"]);
-        expect(again.hooks.transforms).toEqual(["controls"]);
+        expect(again.hooks.transforms).toContain("controls");
       } finally {
         await again.close();
       }

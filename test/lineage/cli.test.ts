@@ -1,17 +1,21 @@
 /** The lineage commands end to end through the built CLI: reindex, import, lineage, assets, query. */
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   checkInclusion,
+  createToken,
   decodeLeaf,
   fromBase64,
+  Log,
   leafHash,
   lineageEdges,
+  open,
   openCheckpoint,
   parseVkey,
 } from "../../src/index.js";
-import { json, jsonl, logseal, tempDir } from "../cli/cli.js";
+import { json, jsonl, logseal, MAIN, tempDir } from "../cli/cli.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const ORIGIN = "example.com/logseal/lineage-cli";
@@ -39,17 +43,56 @@ beforeAll(async () => {
   vkey = json<{ vkey: string }>(
     await logseal(["init", "--store", store, "--origin", ORIGIN, "--json"]),
   ).vkey;
-  // Written by `append`, which does not index (yet): the store needs a reindex.
-  const r = await logseal(["append", "--store", store, "--checkpoint"], {
-    input: jsonl([
-      chain("source:s3/a", "dataset:raw/a", 0),
-      chain("dataset:raw/a", "dataset:clean/a", 1),
-      chain("dataset:clean/a", "model:m@1", 2),
-    ]),
-  });
-  expect(r.code, r.stderr).toBe(0);
+  // Written as a logseal from before the indexes did (a Log without hooks): it needs a reindex.
+  const opened = await open(store);
+  const old = new Log(opened.store);
+  await old.append([
+    chain("source:s3/a", "dataset:raw/a", 0),
+    chain("dataset:raw/a", "dataset:clean/a", 1),
+    chain("dataset:clean/a", "model:m@1", 2),
+  ]);
+  await old.checkpoint();
+  await opened.close();
 });
 afterAll(() => cleanup());
+
+describe("a store written by this logseal", () => {
+  it("answers lineage, assets and query after 'append' and 'demo', without a reindex", async () => {
+    const fresh = join(dir, "fresh");
+    expect((await logseal(["init", "--store", fresh, "--origin", ORIGIN])).code).toBe(0);
+    // Queries on the empty store answer (nothing to index yet).
+    expect((await logseal(["assets", "--store", fresh])).stdout).toBe("no assets yet\n");
+    const a = await logseal(["append", "--store", fresh], {
+      input: jsonl([chain("source:s3/x", "dataset:x", 0), chain("dataset:x", "model:x@1", 1)]),
+    });
+    expect(a.code, a.stderr).toBe(0);
+    const b = await logseal(["append", "--store", fresh], {
+      input: jsonl([chain("model:x@1", "model:x@2", 2)]),
+    });
+    expect(b.code, b.stderr).toBe(0);
+    const g = json<{ nodes: Array<{ id: string }> }>(
+      await logseal(["lineage", "model:x@2", "--json", "--store", fresh]),
+    );
+    expect(g.nodes.map((n) => n.id)).toEqual([
+      "model:x@2",
+      "model:x@1",
+      "dataset:x",
+      "source:s3/x",
+    ]);
+    const q = json<{ entries: Array<{ index: number }> }>(
+      await logseal(["query", "--actor", "alice", "--json", "--store", fresh]),
+    );
+    expect(q.entries.map((e) => e.index)).toEqual([0, 2]);
+
+    const demo = join(dir, "demo");
+    const d = await logseal(["demo", "--store", demo]);
+    expect(d.code, d.stderr).toBe(0);
+    const models = json<Array<{ asset: string }>>(
+      await logseal(["assets", "--kind", "model", "--json", "--store", demo]),
+    );
+    expect(models.length).toBeGreaterThan(0);
+  });
+});
 
 describe("logseal reindex and import", () => {
   it("refuses queries until reindexed, then answers", async () => {
@@ -275,5 +318,62 @@ describe("logseal assets and query", () => {
     );
     const none = await logseal(["query", "--store", store, "--actor", "nobody"]);
     expect(none.stdout).toBe("no matching events\n");
+  });
+});
+
+describe("through a running server", () => {
+  it("lineage, assets and query read through 'logseal serve' when it holds the store", async () => {
+    const commands = [
+      ["lineage", "model:m@1", "--both", "--json"],
+      ["lineage", "model:m@1", "--json", "--proofs"],
+      ["lineage", "dataset:raw/a", "--down", "--depth", "1"],
+      ["assets", "--json"],
+      ["assets", "--kind", "model"],
+      ["query", "--control", "A.8.32", "--limit", "2", "--json"],
+      ["query", "--actor", "alice"],
+    ];
+    const local = [];
+    for (const c of commands) {
+      const r = await logseal([...c, "--store", store]);
+      expect(r.code, r.stderr).toBe(0);
+      local.push(r.stdout);
+    }
+    const opened = await open(store);
+    const { token } = await createToken(opened.store, { name: "lineage-cli", role: "viewer" });
+    await opened.close();
+    const child = spawn(
+      process.execPath,
+      [MAIN, "serve", "--store", store, "--listen", "127.0.0.1:0", "--json"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise((r) => child.on("exit", r));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+          out += d;
+          if (out.includes("\n"))
+            resolve((JSON.parse(out.split("\n")[0] as string) as { url: string }).url);
+        });
+        void exited.then(() => reject(new Error("serve exited")));
+      });
+      for (const [i, c] of commands.entries()) {
+        const r = await logseal([...c, "--store", store], { env: { LOGSEAL_TOKEN: token } });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toContain(`held by 'logseal serve' at ${url}`);
+        expect(r.stdout, c.join(" ")).toBe(local[i]);
+      }
+      // Without a token it says what to set; a bad query is the same error as locally.
+      const none = await logseal(["assets", "--store", store], { env: { LOGSEAL_TOKEN: "" } });
+      expect(none.stderr).toContain("LOGSEAL_TOKEN");
+      const bad = await logseal(["lineage", "model:nope", "--store", store], {
+        env: { LOGSEAL_TOKEN: token },
+      });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("E_ASSET_UNKNOWN");
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
   });
 });

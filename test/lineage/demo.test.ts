@@ -12,7 +12,7 @@ import {
   query,
   reindex,
 } from "../../src/index.js";
-import { appendIndexed, newLog } from "./helpers.js";
+import { newLog } from "./helpers.js";
 
 let log: Log;
 let cleanup: () => Promise<void>;
@@ -21,7 +21,7 @@ let models: string[];
 beforeAll(async () => {
   ({ log, cleanup } = await newLog());
   for (const day of demoScenario()) {
-    await appendIndexed(log, day.events);
+    await log.append(day.events);
     await log.checkpoint();
   }
   models = (await assets(log.store, { kind: "model" })).map((a) => a.asset);

@@ -14,7 +14,7 @@ import {
   parseVkey,
   toBase64,
 } from "../../src/index.js";
-import { appendIndexed, derive, edgeSet, newLog, nodeSet } from "./helpers.js";
+import { derive, edgeSet, newLog, nodeSet } from "./helpers.js";
 
 let log: Log;
 let cleanup: () => Promise<void>;
@@ -90,10 +90,7 @@ describe("lineageEdges", () => {
 describe("lineage", () => {
   it("follows a chain upstream and downstream, with the depth bound", async () => {
     // a0 → a1 → … → a9
-    await appendIndexed(
-      log,
-      Array.from({ length: 9 }, (_, i) => derive([ds(`a${i}`)], [ds(`a${i + 1}`)])),
-    );
+    await log.append(Array.from({ length: 9 }, (_, i) => derive([ds(`a${i}`)], [ds(`a${i + 1}`)])));
     const up = await lineage(log.store, ds("a9"));
     expect(nodeSet(up)).toEqual(Array.from({ length: 10 }, (_, i) => ds(`a${i}`)).sort());
     expect(up.edges).toHaveLength(9);
@@ -131,7 +128,7 @@ describe("lineage", () => {
 
   it("lists a diamond's shared ancestor once and both of its edges", async () => {
     //   a → b → d,  a → c → d
-    await appendIndexed(log, [
+    await log.append([
       derive([ds("a")], [ds("b")]),
       derive([ds("a")], [ds("c")]),
       derive([ds("b"), ds("c")], [ds("d")]),
@@ -151,7 +148,7 @@ describe("lineage", () => {
 
   it("ends on cycles, listing every edge once", async () => {
     // a → b → c → a, and c → d
-    await appendIndexed(log, [
+    await log.append([
       derive([ds("a")], [ds("b")]),
       derive([ds("b")], [ds("c")]),
       derive([ds("c")], [ds("a")]),
@@ -173,7 +170,7 @@ describe("lineage", () => {
   });
 
   it("lists a repeated derivation once, citing the entry that created it", async () => {
-    await appendIndexed(log, [
+    await log.append([
       { ts: 1, actor: { id: "u" }, action: "dataset.read", outcome: "success", asset: ds("y") },
       derive([ds("x")], [ds("y")]),
       derive([ds("x")], [ds("y")]),
@@ -189,7 +186,7 @@ describe("lineage", () => {
   it("handles a fan-in of 3000 inputs over several events", async () => {
     const inputs = Array.from({ length: 3000 }, (_, i) => ds(`in/${String(i).padStart(4, "0")}`));
     const events = [0, 1000, 2000].map((k) => derive(inputs.slice(k, k + 1000), [ds("wide")]));
-    await appendIndexed(log, events);
+    await log.append(events);
     const g = await lineage(log.store, ds("wide"));
     expect(g.nodes).toHaveLength(3001);
     expect(g.edges).toHaveLength(3000);
@@ -200,8 +197,8 @@ describe("lineage", () => {
   });
 
   it("answers as of a size: later edges and later assets do not exist yet", async () => {
-    await appendIndexed(log, [derive([ds("a")], [ds("b")]), derive([ds("b")], [ds("c")])]);
-    await appendIndexed(log, [derive([ds("z")], [ds("c")]), derive([ds("c")], [ds("d")])]);
+    await log.append([derive([ds("a")], [ds("b")]), derive([ds("b")], [ds("c")])]);
+    await log.append([derive([ds("z")], [ds("c")]), derive([ds("c")], [ds("d")])]);
     const now = await lineage(log.store, ds("c"), { direction: "both" });
     expect(nodeSet(now)).toEqual([ds("a"), ds("b"), ds("c"), ds("d"), ds("z")]);
     const then = await lineage(log.store, ds("c"), { direction: "both", asOf: 2 });
@@ -213,7 +210,7 @@ describe("lineage", () => {
   });
 
   it("marks assets named by a successful data.erase", async () => {
-    await appendIndexed(log, [
+    await log.append([
       derive([ds("raw")], [ds("clean")]),
       {
         ts: 1,
@@ -231,7 +228,7 @@ describe("lineage", () => {
   });
 
   it("rejects unknown assets and bad depths with clear errors", async () => {
-    await appendIndexed(log, [derive([ds("a")], [ds("b")])]);
+    await log.append([derive([ds("a")], [ds("b")])]);
     const e = await expectCode(lineage(log.store, ds("nope")), "E_ASSET_UNKNOWN");
     expect(e.message).toContain("logseal assets");
     await expectCode(lineage(log.store, ds("a"), { depth: -1 }), "E_USAGE");
@@ -241,13 +238,13 @@ describe("lineage", () => {
   });
 
   it("proves every cited entry, and the proofs check offline", async () => {
-    await appendIndexed(log, [
+    await log.append([
       derive([ds("a")], [ds("b")]),
       { ts: 5, actor: { id: "x" }, action: "dataset.read", outcome: "success", asset: ds("b") },
       derive([ds("b")], [ds("c")]),
     ]);
     await log.checkpoint();
-    await appendIndexed(log, [derive([ds("c")], [ds("d")])]);
+    await log.append([derive([ds("c")], [ds("d")])]);
     const g = await lineage(log.store, ds("d"), { asOf: 3 }).catch((e: unknown) => e);
     expect((g as LogsealError).code).toBe("E_ASSET_UNKNOWN");
 

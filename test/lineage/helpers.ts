@@ -1,8 +1,8 @@
-/** Real LevelDB logs in temporary directories, appended with the lineage indexer. */
+/** Real LevelDB logs in temporary directories; `init` registers the lineage indexer. */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Appended, type Event, init, type Log, lineageIndexer } from "../../src/index.js";
+import { init, Log } from "../../src/index.js";
 
 export const ORIGIN = "example.com/logseal/lineage-test";
 
@@ -20,20 +20,11 @@ export async function newLog(): Promise<{ log: Log; dir: string; cleanup: () => 
 }
 
 /**
- * Appends, then writes the indexer's puts for the new entries, as `Log` will do inside the
- * append batch once its contributor hook exists.
+ * A second `Log` over the same store with no hooks: it appends as a logseal from before the
+ * indexes did, leaving them behind the log.
  */
-export async function appendIndexed(
-  log: Log,
-  events: readonly unknown[],
-  options: { now?: number } = {},
-): Promise<Appended[]> {
-  const results = await log.append(events, options);
-  const fresh = results.filter((r) => !r.duplicate).map((r) => r.index);
-  const entries: Array<{ index: number; event: Event }> = [];
-  for (const index of fresh) entries.push({ index, event: (await log.get(index)).event });
-  await log.store.write(await lineageIndexer.puts(entries, log.store));
-  return results;
+export function unindexed(log: Log): Log {
+  return new Log(log.store);
 }
 
 let n = 0;

@@ -13,7 +13,7 @@ import {
   queryCursor,
   queryStream,
 } from "../../src/index.js";
-import { appendIndexed, newLog } from "./helpers.js";
+import { newLog } from "./helpers.js";
 
 const T0 = Date.UTC(2026, 10, 1);
 const HOUR = 3_600_000;
@@ -84,7 +84,7 @@ beforeAll(async () => {
   ({ log, cleanup } = await newLog());
   for (let from = 0; from < N; from += 1000) {
     const batch = Array.from({ length: 1000 }, (_, k) => makeEvent(from + k));
-    await appendIndexed(log, batch);
+    await log.append(batch);
     batch.forEach((e, k) => {
       stored.push({ index: from + k, e: e as Stored["e"] });
     });
@@ -153,7 +153,7 @@ describe("query", () => {
       const add = async (from: number, n: number) => {
         const batch = Array.from({ length: n }, (_, k) => makeEvent(from + k));
         const base = l.size;
-        await appendIndexed(l, batch);
+        await l.append(batch);
         batch.forEach((e, k) => {
           mine.push({ index: base + k, e: e as Stored["e"] });
         });

@@ -11,7 +11,7 @@ import {
   lineageToProv,
   lineageToTree,
 } from "../../src/index.js";
-import { appendIndexed, newLog } from "./helpers.js";
+import { newLog } from "./helpers.js";
 
 let log: Log;
 let cleanup: () => Promise<void>;
@@ -20,7 +20,7 @@ let proofs: LineageProofs;
 
 beforeAll(async () => {
   ({ log, cleanup } = await newLog());
-  await appendIndexed(log, [
+  await log.append([
     {
       ts: Date.UTC(2026, 10, 2, 8),
       actor: { id: "svc-ingest", kind: "service" },

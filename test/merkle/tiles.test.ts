@@ -270,6 +270,24 @@ describe("tile-backed hashing over 70000 leaves (three tile levels)", () => {
     }
   });
 
+  it("full tiles' inner nodes (computed once per tile object) give the in-memory proofs, cold, warm and from copies", async () => {
+    const store = await storeP;
+    const sub = (lo: number, hi: number) => treeHash(leaves.slice(lo, hi));
+    const copies: TileReader = async (l, n) => (await store.read(l, n)).slice();
+    for (const index of [0, 3, 254, 256, 4097, 65535, 65536, 69999]) {
+      const want = proveInclusion(index, 70000, sub).map(toHex);
+      for (const read of [store.read, store.read, copies]) {
+        expect((await proveInclusionFromTiles(index, 70000, read)).map(toHex)).toEqual(want);
+      }
+    }
+    for (const m of [1, 255, 256, 4096, 65535, 65536, 69999]) {
+      const want = proveConsistency(m, 70000, sub).map(toHex);
+      for (const read of [store.read, copies]) {
+        expect((await proveConsistencyFromTiles(m, 70000, read)).map(toHex), `${m}`).toEqual(want);
+      }
+    }
+  });
+
   it("subtreeHashFromTiles rejects ranges that are not RFC subtrees", async () => {
     const store = await storeP;
     for (const [lo, hi] of [

@@ -22,7 +22,7 @@ const N = 700;
 const b64 = (s: string) => fromBase64(s) as Uint8Array;
 
 beforeAll(async () => {
-  t = await startTestServer({ scanLimit: 150 });
+  t = await startTestServer();
   for (let from = 0; from < N; from += 100) {
     const r = await post(
       t,

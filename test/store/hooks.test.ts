@@ -63,8 +63,13 @@ describe("append hooks", () => {
     const side: string[] = [];
     for await (const [k] of log.store.iterate({ gte: "z/side/", lt: "z/side0" })) side.push(k);
     expect(side).toEqual(["z/side/a", "z/side/b"]);
-    // Every log opened for writing checks and maps controls (src/controls/transform.ts).
-    expect(log.hooks).toEqual({ transforms: ["controls", "shout"], contributors: [] });
+    // Every log opened by init or open also has the hooks registered there: privacy masking
+    // and the controls check and mapping (before any transform added later), and the lineage
+    // and query indexes.
+    expect(log.hooks).toEqual({
+      transforms: ["privacy", "controls", "shout"],
+      contributors: ["lineage"],
+    });
     await log.checkpoint();
     const report = await verifyLog(log.store, { keys: [parseVkey(log.vkey)] });
     expect(report.ok).toBe(true);
@@ -114,5 +119,23 @@ describe("append hooks", () => {
     const again = await open(dir);
     expect(again.size).toBe(1);
     await again.close();
+  });
+});
+
+describe("what the store keeps in memory", () => {
+  it("the latest checkpoint follows every checkpoint written, also when a read overlaps the write", async () => {
+    const log = await init(dir, { origin: ORIGIN });
+    expect(await log.latestCheckpoint()).toBeUndefined();
+    await log.append([ev(0)]);
+    const reading = log.latestCheckpoint(); // overlaps the write below
+    const first = await log.checkpoint();
+    await reading;
+    expect((await log.latestCheckpoint())?.note).toBe(first.note);
+    await log.append([ev(1), ev(2)]);
+    const second = await log.checkpoint();
+    expect(await log.latestCheckpoint()).toEqual(second);
+    expect(second.size).toBe(3);
+    expect((await log.proveInclusion(2)).size).toBe(3);
+    await log.close();
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * `logseal tui`: the terminal UI (tui/). The Ink and React code is imported only when this
+ * command runs, so the other commands start without it.
+ */
+import type { Command } from "commander";
+import { LogsealError, parseVkey } from "../../src/index.js";
+import { parseKeys, storeDir } from "../args.js";
+import { EXIT_OK } from "../exit-codes.js";
+import { printJson } from "../output.js";
+import { remoteOptions, run, withSource } from "../run.js";
+
+export function register(program: Command): void {
+  program
+    .command("tui")
+    .description("browse, tail and audit the log in the terminal (needs a TTY)")
+    .option("--store <dir>", "store directory")
+    .option(
+      "--key <vkey>",
+      "a pinned verifier key for checkpoints and proofs (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option("--json", "without a terminal: print the log's summary as JSON instead")
+    .action((opts: { store?: string; key: string[]; json?: boolean }, cmd: Command) =>
+      run(opts.json === true, async () => {
+        const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+        const remote = remoteOptions(cmd);
+        const pinned = parseKeys(opts.key, "--key");
+        if (!tty && opts.json !== true) {
+          throw new LogsealError(
+            "E_USAGE",
+            "logseal tui needs a terminal (stdin and stdout must be TTYs): run it in one, or use --json for a summary (logseal query and show work without one)",
+          );
+        }
+        return withSource(storeDir(opts.store), remote, async (src) => {
+          // React's production build: (measured, bench:tui) its development build doubles the
+          // render time of a frame.
+          process.env.NODE_ENV ??= "production";
+          const { sourceFor, runTui } = await import("../../tui/main.js");
+          const source = await sourceFor(src, remote.token);
+          const keys =
+            pinned.length > 0
+              ? { verifiers: pinned, pinned: true }
+              : { verifiers: [parseVkey(source.vkey)], pinned: false };
+          if (!tty) {
+            const latest = await source.latestCheckpoint();
+            printJson({
+              source: source.kind,
+              location: source.label,
+              origin: source.origin,
+              size: source.size(),
+              checkpoint: latest ?? null,
+            });
+            await source.close();
+            return EXIT_OK;
+          }
+          return runTui(source, keys);
+        });
+      }),
+    );
+}

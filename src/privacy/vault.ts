@@ -1,0 +1,341 @@
+/**
+ * The vault: where the clear values that masking took out of the events live, encrypted, in
+ * the `v/` keyspace of the store's LevelDB (formats/storage.md, "Vault").
+ *
+ * Keys, from the top:
+ * - the **vault key** (32 bytes; passphrase via scrypt, or a key file) never enters the store;
+ *   it seals the vault's X25519 private key (and an encrypted store's bundle key);
+ * - the **vault key pair** (X25519): appends encrypt with the public key, so they never need
+ *   the vault key; revealing needs the private key, hence the vault key;
+ * - a **data key** (AES-256) per data subject and append batch, wrapped for the vault key
+ *   pair (ephemeral-static X25519, HKDF-SHA-256, AES-256-GCM); erasing a subject destroys its
+ *   data keys, so its values cannot be decrypted by anyone any more (crypto-shredding);
+ * - each value and its commitment salt, sealed (AES-256-GCM) under its data key.
+ *
+ * Subjects are never written in clear: the keyspace names a subject by `sid`, a keyed hash
+ * (HMAC-SHA-256 under the store's index key, 128 bits) of the subject string.
+ */
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+} from "node:crypto";
+import { fromBase64, fromUtf8, toBase64, utf8 } from "../bytes.js";
+import { LogsealError } from "../errors.js";
+import { type Kdf, keyCheck, random, seal, unseal } from "../store/keys.js";
+import { VAULT_META } from "../store/layout.js";
+import type { LevelStore, Put } from "../store/level-store.js";
+import { DEFAULT_POLICY, type Policy, parsePolicy } from "./policy.js";
+
+/** The policy the store masks with (absent: DEFAULT_POLICY). */
+export const VAULT_POLICY = "v/policy";
+
+const b64url = (b: Uint8Array) => Buffer.from(b).toString("base64url");
+const fromB64url = (s: string): Uint8Array | null => {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) return null;
+  return new Uint8Array(Buffer.from(s, "base64url"));
+};
+
+/** `v/k/<sid>/<kid>`: a wrapped data key of the subject; an empty value once destroyed. */
+export const dataKeyKey = (sid: string, kid: string) => `v/k/${sid}/${kid}`;
+/** `v/c/<commit>`: a sealed value, by its commitment (base64url). */
+export const valueKey = (commit: string) =>
+  `v/c/${commit.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
+/** `v/x/<sid>/<index:16>/<n:4>`: entry `index` holds the subject's value in `$masked[n]`. */
+export const placeKey = (sid: string, index: number, n: number) =>
+  `v/x/${sid}/${String(index).padStart(16, "0")}/${String(n).padStart(4, "0")}`;
+/** `v/z/<sid>`: the subject was erased (JSON `{"entry": N}`: the data.erase entry). */
+export const erasedKey = (sid: string) => `v/z/${sid}`;
+
+const EMPTY = new Uint8Array(0);
+const ID_LENGTH = 16;
+
+/** The vault's metadata, `v/meta`. */
+export interface VaultMeta {
+  v: 1;
+  kdf: Kdf;
+  /** Seal of 32 zero bytes under the vault key: tells a wrong key. */
+  check: string;
+  /** The X25519 public key (base64url, 32 bytes). */
+  pub: string;
+  /** The X25519 private key (32 bytes) sealed under the vault key, base64. */
+  priv: string;
+  /** The HMAC key of subject ids (base64, 32 bytes). */
+  index: string;
+  /** The HMAC key of `pseudonymise` rules (base64, 32 bytes). */
+  pseudonym: string;
+}
+
+const PRIV_AAD = utf8("logseal-vault/v1 private-key");
+
+/** The records of a new vault under `vaultKey`. */
+export function newVaultRecords(vaultKey: Uint8Array, kdf: Kdf, policy?: Policy): Put[] {
+  const { publicKey, privateKey } = generateKeyPairSync("x25519");
+  const pub = publicKey.export({ format: "jwk" }).x as string;
+  const d = fromB64url(privateKey.export({ format: "jwk" }).d as string) as Uint8Array;
+  const meta: VaultMeta = {
+    v: 1,
+    kdf,
+    check: keyCheck(vaultKey),
+    pub,
+    priv: toBase64(seal(vaultKey, d, PRIV_AAD)),
+    index: toBase64(randomBytes(32)),
+    pseudonym: toBase64(randomBytes(32)),
+  };
+  const puts: Put[] = [{ key: VAULT_META, value: utf8(JSON.stringify(meta)) }];
+  if (policy !== undefined) puts.push({ key: VAULT_POLICY, value: utf8(JSON.stringify(policy)) });
+  return puts;
+}
+
+/** A data key of one append batch, for one subject. */
+export interface DataKey {
+  sid: string;
+  kid: string;
+  key: Uint8Array;
+  /** The put that stores it, wrapped, under its subject. */
+  put: Put;
+}
+
+/** What a sealed value opens to. */
+export interface OpenedValue {
+  value: string;
+  salt: Uint8Array;
+  sid: string;
+  kid: string;
+}
+
+export class Vault {
+  readonly store: LevelStore;
+  readonly meta: VaultMeta;
+  readonly policy: Policy;
+  readonly #indexKey: Uint8Array;
+  readonly pseudonymKey: Uint8Array;
+  readonly #pub: KeyObject;
+  #priv: KeyObject | undefined;
+
+  private constructor(store: LevelStore, meta: VaultMeta, policy: Policy) {
+    this.store = store;
+    this.meta = meta;
+    this.policy = policy;
+    const index = fromBase64(meta.index);
+    const pn = fromBase64(meta.pseudonym);
+    if (index === null || pn === null || typeof meta.pub !== "string") {
+      throw new LogsealError("E_STORE_CORRUPT", `the vault metadata of ${store.dir} is damaged`);
+    }
+    this.#indexKey = index;
+    this.pseudonymKey = pn;
+    this.#pub = createPublicKey({ key: { kty: "OKP", crv: "X25519", x: meta.pub }, format: "jwk" });
+  }
+
+  /**
+   * The store's vault, or undefined if it has none (a store created before the vault).
+   * @throws LogsealError E_STORE_CORRUPT (damaged metadata or policy)
+   */
+  static async load(store: LevelStore): Promise<Vault | undefined> {
+    const [metaBytes, policyBytes] = await store.getMany([VAULT_META, VAULT_POLICY]);
+    if (metaBytes === undefined) return undefined;
+    let meta: VaultMeta;
+    try {
+      meta = JSON.parse(fromUtf8(metaBytes) ?? "") as VaultMeta;
+    } catch (e) {
+      throw new LogsealError("E_STORE_CORRUPT", `the vault metadata of ${store.dir} is damaged`, {
+        cause: e,
+      });
+    }
+    let policy: Policy = DEFAULT_POLICY;
+    if (policyBytes !== undefined) {
+      try {
+        policy = parsePolicy(fromUtf8(policyBytes) ?? "", VAULT_POLICY);
+      } catch (e) {
+        throw new LogsealError("E_STORE_CORRUPT", `the stored privacy policy is damaged`, {
+          cause: e,
+        });
+      }
+    }
+    try {
+      return new Vault(store, meta, policy);
+    } catch (e) {
+      if (e instanceof LogsealError) throw e;
+      throw new LogsealError("E_STORE_CORRUPT", `the vault metadata of ${store.dir} is damaged`, {
+        cause: e,
+      });
+    }
+  }
+
+  /** The subject id of `subject`: base64url of HMAC-SHA-256(index key, …)[0:16]. */
+  sid(subject: string): string {
+    const mac = createHmac("sha256", this.#indexKey)
+      .update("logseal-subject/v1\n")
+      .update(subject, "utf8")
+      .digest();
+    return b64url(mac.subarray(0, ID_LENGTH));
+  }
+
+  /**
+   * New data keys for the subjects `sids`, wrapped for the vault's public key with one
+   * ephemeral X25519 key (one key agreement per batch, however many subjects).
+   */
+  newDataKeys(sids: Iterable<string>): Map<string, DataKey> {
+    const out = new Map<string, DataKey>();
+    let wrapKey: Uint8Array | undefined;
+    let ephPub: Uint8Array | undefined;
+    for (const sid of sids) {
+      if (out.has(sid)) continue;
+      if (wrapKey === undefined) {
+        const eph = generateKeyPairSync("x25519");
+        ephPub = fromB64url(eph.publicKey.export({ format: "jwk" }).x as string) as Uint8Array;
+        wrapKey = kek(diffieHellman({ privateKey: eph.privateKey, publicKey: this.#pub }), ephPub);
+      }
+      const kid = b64url(random(ID_LENGTH));
+      const key = random(32);
+      const sealed = seal(wrapKey, key, dataKeyAad(kid, sid));
+      const wrapped = new Uint8Array(32 + sealed.length);
+      wrapped.set(ephPub as Uint8Array, 0);
+      wrapped.set(sealed, 32);
+      out.set(sid, {
+        sid,
+        kid,
+        key,
+        put: { key: dataKeyKey(sid, kid), value: wrapped },
+      });
+    }
+    return out;
+  }
+
+  /** The sealed record of a value: `kid || sid || seal(key, salt || value)`. */
+  sealValue(k: DataKey, commit: string, value: string, salt: Uint8Array): Put {
+    const plain = Buffer.concat([salt, Buffer.from(value, "utf8")]);
+    const sealed = seal(k.key, plain, valueAad(commit));
+    const out = new Uint8Array(2 * ID_LENGTH + sealed.length);
+    out.set(fromB64url(k.kid) as Uint8Array, 0);
+    out.set(fromB64url(k.sid) as Uint8Array, ID_LENGTH);
+    out.set(sealed, 2 * ID_LENGTH);
+    return { key: valueKey(commit), value: out };
+  }
+
+  /**
+   * Opens the value committed to by `commit`: needs the vault key.
+   * @throws LogsealError E_ERASED (its subject was erased), E_NOT_FOUND (not in the vault),
+   *   E_STORE_CORRUPT, and the vault key's errors
+   */
+  async openValue(commit: string): Promise<OpenedValue> {
+    const [record] = await this.store.getMany([valueKey(commit)]);
+    if (record === undefined || record.length < 2 * ID_LENGTH) {
+      throw new LogsealError(
+        "E_NOT_FOUND",
+        `the vault holds no value for the commitment ${commit} (masked before the store had a vault, or pseudonymised)`,
+        { details: { commit } },
+      );
+    }
+    const kid = b64url(record.subarray(0, ID_LENGTH));
+    const sid = b64url(record.subarray(ID_LENGTH, 2 * ID_LENGTH));
+    const [wrapped, erased] = await this.store.getMany([dataKeyKey(sid, kid), erasedKey(sid)]);
+    if (wrapped === undefined || wrapped.length === 0) {
+      if (erased !== undefined || wrapped !== undefined) {
+        const entry = erasedEntry(erased);
+        throw new LogsealError(
+          "E_ERASED",
+          `the value was erased with its subject ${sid}${entry === undefined ? "" : ` (data.erase at entry ${entry})`}: it cannot be recovered`,
+          { details: { subject: sid, ...(entry === undefined ? {} : { erasedAt: entry }) } },
+        );
+      }
+      throw new LogsealError("E_STORE_CORRUPT", `the vault has lost data key ${kid}`);
+    }
+    const priv = await this.#privateKey();
+    const ephPub = wrapped.subarray(0, 32);
+    const eph = createPublicKey({
+      key: { kty: "OKP", crv: "X25519", x: b64url(ephPub) },
+      format: "jwk",
+    });
+    const wrapKey = kek(diffieHellman({ privateKey: priv, publicKey: eph }), ephPub);
+    const key = unseal(wrapKey, wrapped.subarray(32), dataKeyAad(kid, sid));
+    if (key === null) throw new LogsealError("E_STORE_CORRUPT", `data key ${kid} is damaged`);
+    const plain = unseal(key, record.subarray(2 * ID_LENGTH), valueAad(commit));
+    if (plain === null || plain.length < 16) {
+      throw new LogsealError("E_STORE_CORRUPT", `the vault record of ${commit} is damaged`);
+    }
+    const value = fromUtf8(plain.subarray(16));
+    if (value === null) {
+      throw new LogsealError("E_STORE_CORRUPT", `the vault record of ${commit} is damaged`);
+    }
+    return { value, salt: plain.slice(0, 16), sid, kid };
+  }
+
+  /** The subject's live data keys. */
+  async liveKeys(sid: string): Promise<string[]> {
+    const kids: string[] = [];
+    const prefix = `v/k/${sid}/`;
+    for await (const [key, value] of this.store.iterate({ gte: prefix, lt: `${prefix}\xff` })) {
+      if (value.length > 0) kids.push(key.slice(prefix.length));
+    }
+    return kids;
+  }
+
+  /** Where the subject's values are: entry index and position in `$masked`. */
+  async places(sid: string): Promise<Array<{ index: number; n: number }>> {
+    const out: Array<{ index: number; n: number }> = [];
+    const prefix = `v/x/${sid}/`;
+    for await (const [key] of this.store.iterate({ gte: prefix, lt: `${prefix}\xff` })) {
+      const m = /^(\d{16})\/(\d{4})$/.exec(key.slice(prefix.length));
+      if (m !== null) out.push({ index: Number(m[1]), n: Number(m[2]) });
+    }
+    return out;
+  }
+
+  /** The data.erase entry of an erased subject, if it was erased. */
+  async erasedAt(sid: string): Promise<number | null | undefined> {
+    const [v] = await this.store.getMany([erasedKey(sid)]);
+    return v === undefined ? undefined : (erasedEntry(v) ?? null);
+  }
+
+  /** The puts that destroy data keys `kids` of `sid`. */
+  destroyPuts(sid: string, kids: readonly string[]): Put[] {
+    const puts: Put[] = [];
+    for (const kid of kids) puts.push({ key: dataKeyKey(sid, kid), value: EMPTY });
+    return puts;
+  }
+
+  async #privateKey(): Promise<KeyObject> {
+    if (this.#priv === undefined) {
+      const vaultKey = await this.store.vaultKey();
+      const sealed = fromBase64(this.meta.priv);
+      const d = sealed === null ? null : unseal(vaultKey, sealed, PRIV_AAD);
+      if (d === null) {
+        throw new LogsealError("E_STORE_CORRUPT", "the vault's private key is damaged");
+      }
+      this.#priv = createPrivateKey({
+        key: { kty: "OKP", crv: "X25519", x: this.meta.pub, d: b64url(d) },
+        format: "jwk",
+      });
+    }
+    return this.#priv;
+  }
+}
+
+/** The key-encryption key of an envelope: HKDF-SHA-256 of the X25519 shared secret. */
+function kek(shared: Uint8Array, ephPub: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync("sha256", shared, ephPub, "logseal-vault/v1 wrap", 32));
+}
+
+function dataKeyAad(kid: string, sid: string): Uint8Array {
+  return utf8(`logseal-vault/v1 data-key\n${kid}\n${sid}`);
+}
+
+function valueAad(commit: string): Uint8Array {
+  return utf8(`logseal-vault/v1 value\n${commit}`);
+}
+
+function erasedEntry(v: Uint8Array | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  try {
+    const o = JSON.parse(fromUtf8(v) ?? "") as { entry?: unknown };
+    return typeof o.entry === "number" ? o.entry : undefined;
+  } catch {
+    return undefined;
+  }
+}

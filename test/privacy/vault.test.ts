@@ -1,0 +1,240 @@
+/**
+ * The vault under the library API, on real LevelDB stores: records land only with appended
+ * events and point at the right entries, a producer cannot fake an erasure, a tampered vault or
+ * bundle is caught, policies from init apply (subject fields, pseudonyms), and a store without
+ * a vault still masks.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Level } from "level";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  eraseSubject,
+  init,
+  isLogsealError,
+  type Log,
+  MASKED_FIELD,
+  type MaskRecord,
+  open,
+  parseVkey,
+  revealEntry,
+  verifyLog,
+} from "../../src/index.js";
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "logseal-vault-"));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const ORIGIN = "example.com/logseal/vault";
+const ev = (details: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  actor: { id: "svc-ingest", kind: "service" },
+  action: "dataset.ingest",
+  outcome: "success",
+  details,
+  ...extra,
+});
+
+/** The keys under `prefix` of an open log's store. */
+async function keys(log: Log, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const [k] of log.store.iterate({ gte: prefix, lt: `${prefix}\xff` })) out.push(k);
+  return out;
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (isLogsealError(e)) return e.code;
+    throw e;
+  }
+  return "none";
+}
+
+describe("the vault at append", () => {
+  it("keeps records only for appended events, at the entry indexes they get", async () => {
+    const dir = join(root, "s");
+    const log = await init(dir, { origin: ORIGIN });
+    await log.append([ev({ who: "ann@example.com" }, { id: "a" })]);
+    // b repeats within the batch, a is in the log already: only b (index 1) and c (2) land.
+    const r = await log.append([
+      ev({ who: "ann@example.com" }, { id: "a" }),
+      ev({ who: "ann@example.com" }, { id: "b" }),
+      ev({ who: "ann@example.com", ip: "198.51.100.7" }, { id: "b" }),
+      ev({ who: "ann@example.com" }, { id: "c" }),
+    ]);
+    expect(r.map((x) => [x.index, x.duplicate])).toEqual([
+      [0, true],
+      [1, false],
+      [1, true],
+      [2, false],
+    ]);
+    expect(await keys(log, "v/c/")).toHaveLength(3); // one value each in entries 0, 1, 2
+    const report = await eraseSubject(log, "ann@example.com", { actor: "dpo" });
+    expect(report.entries).toEqual([0, 1, 2]);
+    expect(report.fields.map((f) => f.path)).toEqual(["details.who", "details.who", "details.who"]);
+    expect(report.keys).toBe(2); // one data key per append batch
+    for (const i of [0, 1, 2])
+      expect(await code(revealEntry(log, i, { actor: "x" }))).toBe("E_ERASED");
+    await log.close();
+  });
+
+  it("does not let a producer's data.erase event destroy or tombstone anything", async () => {
+    const dir = join(root, "s");
+    const log = await init(dir, { origin: ORIGIN });
+    await log.append([ev({ who: "ann@example.com" })]);
+    const sid = (await eraseSubject(log, "ann@example.com", { actor: "dpo" }).catch(() => null))
+      ?.subject;
+    expect(sid).toBeDefined();
+    const log2Dir = join(root, "t");
+    const log2 = await init(log2Dir, { origin: ORIGIN });
+    await log2.append([ev({ who: "bob@example.com" })]);
+    await log2.append([
+      {
+        actor: { id: "mallory" },
+        action: "data.erase",
+        outcome: "success",
+        details: { subject: "anything" },
+      },
+    ]);
+    expect(await keys(log2, "v/z/")).toEqual([]);
+    const r = await revealEntry(log2, 0, { actor: "x" });
+    expect(r.values[0]?.value).toBe("bob@example.com");
+    await log.close();
+    await log2.close();
+  });
+
+  it("reports a tampered vault record instead of revealing it", async () => {
+    const dir = join(root, "s");
+    const log = await init(dir, { origin: ORIGIN });
+    await log.append([ev({ a: "ann@example.com", b: "bob@example.com" })]);
+    const [ka, kb] = await keys(log, "v/c/");
+    await log.close();
+    const db = new Level<string, Uint8Array>(join(dir, "db"), { valueEncoding: "view" });
+    await db.open();
+    // Move b's sealed value under a's commitment: it was sealed for another commitment.
+    const vb = await db.get(kb as string);
+    await db.put(ka as string, vb as Uint8Array);
+    await db.close();
+    const again = await open(dir);
+    expect(await code(revealEntry(again, 0, { actor: "x" }))).toBe("E_STORE_CORRUPT");
+    expect(again.size).toBe(1); // nothing logged
+    await again.close();
+  });
+});
+
+describe("policies from init", () => {
+  it("file values under the subject field, pseudonymise actor.id, and erase by subject", async () => {
+    const dir = join(root, "s");
+    const policy = JSON.stringify({
+      v: 1,
+      subject: "details.customer_id",
+      rules: [
+        { path: "actor.id", action: "pseudonymise" },
+        { path: "details.password", action: "drop" },
+      ],
+    });
+    const log = await init(dir, { origin: ORIGIN, privacy: { policy: { text: policy } } });
+    await log.append([
+      {
+        actor: { id: "erin@acme.example" },
+        action: "dataset.read",
+        outcome: "success",
+        details: { customer_id: "cust-1", email: "c1@example.com", password: "hunter2!x" },
+      },
+      ev({ customer_id: "cust-1", phone: "+44 7700 900123" }),
+      ev({ customer_id: "cust-2", email: "c2@example.com" }),
+    ]);
+    const e0 = (await log.get(0)).event;
+    expect(e0.actor.id).toMatch(/^pn_[A-Za-z0-9_-]{22}$/);
+    expect(e0.details).not.toHaveProperty("password");
+    // Pseudonyms are not in the vault; the e-mail is, filed under cust-1.
+    const r = await eraseSubject(log, "cust-1", { actor: "dpo" });
+    expect(r.fields.map((f) => [f.index, f.kind])).toEqual([
+      [0, "email"],
+      [1, "phone"],
+    ]);
+    expect(await code(revealEntry(log, 1, { actor: "x" }))).toBe("E_ERASED");
+    expect((await revealEntry(log, 2, { actor: "x" })).values[0]?.value).toBe("c2@example.com");
+    await log.close();
+    // The policy is the store's: it applies after reopening.
+    const again = await open(dir);
+    await again.append([
+      { actor: { id: "erin@acme.example" }, action: "dataset.read", outcome: "success" },
+    ]);
+    expect((await again.get(again.size - 1)).event.actor.id).toBe(e0.actor.id);
+    await again.close();
+  });
+
+  it("refuses a bad policy before creating anything", async () => {
+    const dir = join(root, "s");
+    const err = await init(dir, {
+      origin: ORIGIN,
+      privacy: {
+        policy: { text: '{"v":1,"rules":[{"path":"details.x","action":"hide"}]}', file: "p.json" },
+      },
+    }).catch((e: unknown) => e);
+    expect(isLogsealError(err) && err.code).toBe("E_POLICY_INVALID");
+    expect(isLogsealError(err) && err.location).toEqual({
+      file: "p.json",
+      field: "rules[0].action",
+    });
+    expect(await code(open(dir))).toBe("E_STORE_MISSING");
+  });
+});
+
+describe("a store without a vault", () => {
+  it("still masks at append; reveal and erase say there is no vault", async () => {
+    const dir = join(root, "s");
+    const log = await init(dir, { origin: ORIGIN });
+    await log.close();
+    const db = new Level<string, Uint8Array>(join(dir, "db"), { valueEncoding: "view" });
+    await db.open();
+    await db.del("v/meta");
+    await db.close();
+    const old = await open(dir);
+    await old.append([ev({ who: "ann@example.com" })]);
+    const e = (await old.get(0)).event;
+    expect(e.details?.who).toBe("a***@example.com");
+    const records = (e.details?.[MASKED_FIELD] ?? []) as unknown as MaskRecord[];
+    expect(records[0]?.kind).toBe("email");
+    expect(await keys(old, "v/c/")).toEqual([]);
+    expect(await code(revealEntry(old, 0, { actor: "x" }))).toBe("E_VAULT_MISSING");
+    expect(await code(eraseSubject(old, "ann@example.com", { actor: "x" }))).toBe(
+      "E_VAULT_MISSING",
+    );
+    await old.close();
+  });
+});
+
+describe("encryption at rest", () => {
+  it("catches a bundle rolled back to an earlier version of itself", async () => {
+    const dir = join(root, "s");
+    const vaultKey = { passphrase: "pw for rollback" };
+    const log = await init(dir, { origin: ORIGIN, privacy: { vaultKey, encrypt: true } });
+    await log.append(Array.from({ length: 10 }, (_, n) => ev({ n })));
+    await log.close();
+    let db = new Level<string, Uint8Array>(join(dir, "db"), { valueEncoding: "view" });
+    await db.open();
+    const early = await db.get("b/0000000000000000");
+    await db.close();
+    const more = await open(dir, { vaultKey });
+    await more.append(Array.from({ length: 10 }, (_, n) => ev({ n: n + 10 })));
+    await more.checkpoint();
+    await more.close();
+    db = new Level<string, Uint8Array>(join(dir, "db"), { valueEncoding: "view" });
+    await db.open();
+    await db.put("b/0000000000000000", early as Uint8Array);
+    await db.close();
+    const rolled = await open(dir, { vaultKey });
+    const report = await verifyLog(rolled.store, { keys: [parseVkey(rolled.vkey)] });
+    expect(report.ok).toBe(false);
+    expect(await code(rolled.get(15))).toBe("E_STORE_CORRUPT");
+    await rolled.close();
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * End to end in a real terminal: tmux runs `logseal tui` (the built CLI) on a real store, the
+ * test types keys and reads the screen with capture-pane, then quits (q, Ctrl-C, SIGTERM) and
+ * checks the terminal left the alternate screen. Each run has its own tmux server (-L).
+ */
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logseal, MAIN } from "../cli/cli.js";
+import { makeStore } from "./helpers.js";
+
+function hasTmux(): boolean {
+  try {
+    execFileSync("tmux", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// CI installs tmux (.ci/run): there the test runs; a laptop without tmux skips it.
+const run = hasTmux() || process.env.CI !== undefined;
+const SOCKET = `logseal-tui-test-${process.pid}`;
+const tmux = (...args: string[]) =>
+  execFileSync("tmux", ["-L", SOCKET, "-f", "/dev/null", ...args], { encoding: "utf8" });
+
+let s: Awaited<ReturnType<typeof makeStore>>;
+
+async function until<T>(
+  read: () => T,
+  check: (v: T) => boolean,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  let last = read();
+  while (!check(last)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last:\n${String(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    last = read();
+  }
+  return last;
+}
+
+const screen = (t: string) => tmux("capture-pane", "-p", "-t", t);
+/** The pane's rows (capture-pane ends with a newline). */
+const rows = (v: string) => v.replace(/\n$/, "").split("\n");
+const alt = (t: string) => tmux("display-message", "-p", "-t", t, "#{alternate_on}").trim();
+
+function stop(name: string): void {
+  try {
+    tmux("kill-session", "-t", name);
+  } catch {}
+}
+
+function start(name: string, x: number, y: number): void {
+  const cmd = `printf 'BEFORE-TUI\\n'; NO_COLOR=1 '${process.execPath}' '${MAIN}' tui --store '${s.store}'; echo TUI-EXIT=$?; sleep 600`;
+  tmux("new-session", "-d", "-s", name, "-x", String(x), "-y", String(y), cmd);
+}
+
+describe.skipIf(!run)("logseal tui in tmux", () => {
+  beforeAll(async () => {
+    s = await makeStore(600);
+    await s.log.close();
+  });
+  afterAll(async () => {
+    try {
+      tmux("kill-server");
+    } catch {}
+    await s.cleanup();
+  });
+
+  it("draws, takes keys, redraws on resize, and q gives the terminal back", async () => {
+    start("a", 100, 30);
+    try {
+      let f = await until(
+        () => screen("a"),
+        (v) => v.includes("[FOLLOW]") && /^> +599 /m.test(v),
+        "the first frame",
+      );
+      expect(alt("a")).toBe("1");
+      const lines = f.split("\n");
+      // The frame is at most rows - 1 tall: the last row of the pane stays empty.
+      expect(lines[29] ?? "").toBe("");
+      expect(f).toContain("logseal ❭ events");
+      tmux("send-keys", "-t", "a", "k");
+      f = await until(
+        () => screen("a"),
+        (v) => /^> +598 /m.test(v),
+        "k to move up",
+      );
+      expect(f).toContain("[PAUSED]");
+      tmux("send-keys", "-t", "a", "/", "n", "e", "e", "d", "l", "e", "Enter");
+      await until(
+        () => screen("a"),
+        (v) => /\/needle\/ 12 hits/.test(v),
+        "the search count",
+      );
+      tmux("send-keys", "-t", "a", "n");
+      await until(
+        () => screen("a"),
+        (v) => /^> +7 /m.test(v) && v.includes("hit 1 of 12"),
+        "n to the first hit",
+      );
+      tmux("send-keys", "-t", "a", "Enter");
+      f = await until(
+        () => screen("a"),
+        (v) => v.includes("✔ verified"),
+        "the detail's proof",
+      );
+      expect(f).toContain('"id": "ev-7"');
+      tmux("resize-window", "-t", "a", "-x", "80", "-y", "24");
+      f = await until(
+        () => screen("a"),
+        (v) => rows(v).length === 24 && v.includes("✔ verified"),
+        "the redraw at 80x24",
+      );
+      expect(rows(f)[23]).toBe("");
+      for (const l of f.split("\n")) expect(l.length).toBeLessThanOrEqual(80);
+      tmux("send-keys", "-t", "a", "Escape");
+      await until(
+        () => screen("a"),
+        (v) => v.includes("logseal ❭ events"),
+        "Esc back to events",
+      );
+      tmux("send-keys", "-t", "a", "q");
+      f = await until(
+        () => screen("a"),
+        (v) => v.includes("TUI-EXIT="),
+        "the exit",
+      );
+      expect(f).toContain("TUI-EXIT=0");
+      expect(f).toContain("BEFORE-TUI");
+      expect(f).not.toContain("[PAUSED]");
+      expect(alt("a")).toBe("0");
+    } finally {
+      stop("a");
+    }
+  });
+
+  it("Ctrl-C and SIGTERM quit and restore the screen too", async () => {
+    start("b", 100, 30);
+    try {
+      await until(
+        () => screen("b"),
+        (v) => v.includes("[FOLLOW]"),
+        "the first frame",
+      );
+      tmux("send-keys", "-t", "b", "C-c");
+      const f = await until(
+        () => screen("b"),
+        (v) => v.includes("TUI-EXIT="),
+        "Ctrl-C's exit",
+      );
+      expect(f).toContain("TUI-EXIT=0");
+      expect(alt("b")).toBe("0");
+    } finally {
+      stop("b");
+    }
+
+    start("c", 100, 30);
+    try {
+      await until(
+        () => screen("c"),
+        (v) => v.includes("[FOLLOW]"),
+        "the first frame",
+      );
+      const shell = tmux("display-message", "-p", "-t", "c", "#{pane_pid}").trim();
+      const node = execFileSync("ps", ["-o", "pid=", "--ppid", shell], { encoding: "utf8" })
+        .trim()
+        .split(/\s+/)[0];
+      expect(node).toMatch(/^\d+$/);
+      process.kill(Number(node), "SIGTERM");
+      const g = await until(
+        () => screen("c"),
+        (v) => v.includes("TUI-EXIT="),
+        "SIGTERM's exit",
+      );
+      expect(g).toContain("TUI-EXIT=143");
+      expect(g).not.toContain("[FOLLOW]");
+      expect(alt("c")).toBe("0");
+    } finally {
+      stop("c");
+    }
+  });
+
+  it("npm start's demo ends by offering the TUI in a terminal, and not in a pipe", async () => {
+    const dir = `${s.dir}/demo-store`;
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      "d",
+      "-x",
+      "120",
+      "-y",
+      "50",
+      `'${process.execPath}' '${MAIN}' demo --store '${dir}'; echo DEMO-EXIT=$?; sleep 600`,
+    );
+    try {
+      const f = await until(
+        () => screen("d"),
+        (v) => v.includes("DEMO-EXIT="),
+        "the demo",
+      );
+      expect(f).toContain("DEMO-EXIT=0");
+      expect(f).toContain(`npx logseal tui --store ${dir}`);
+    } finally {
+      stop("d");
+    }
+    const piped = await logseal(["demo", "--store", dir]);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).not.toContain("logseal tui");
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * The one interface the screens read the log through. Two implementations: the local store
+ * (`LocalSource`, the log opened through the library) and a logseal server (`ServerSource`,
+ * the HTTP API of formats/http-api.md). Screens never know which one they have.
+ *
+ * Everything a source returns is what the store or the server claims; the screens check
+ * proofs and signatures themselves (`checkInclusion`, `openCheckpoint`) before they say
+ * "verified".
+ */
+import type {
+  ConsistencyProof,
+  Entry,
+  Event,
+  Failure,
+  InclusionProof,
+  LineageGraph,
+  StoredCheckpoint,
+  Verifier,
+  VerifyProgress,
+  VerifyReport,
+} from "../../src/index.js";
+import type { Filter } from "./filter.js";
+
+/** An entry as lists show it (the leaf bytes are read only for the detail screen). */
+export interface Row {
+  index: number;
+  event: Event;
+}
+
+/** Progress of a background scan (filter, search, control counts). */
+export interface ScanProgress {
+  /** Entries looked at so far, of `total`. */
+  done: number;
+  total: number;
+}
+
+export interface ScanOptions {
+  /** The first entry to look at (default 0). */
+  from?: number;
+  /** Stop before this entry (default: the size when the scan starts). */
+  to?: number;
+  signal?: AbortSignal;
+  /** Matching rows, in index order, a batch at a time. */
+  onRows: (rows: Row[]) => void;
+  onProgress?: (p: ScanProgress) => void;
+}
+
+/** How a scan was answered: through the store's indexes, or by reading every entry. */
+export interface ScanResult {
+  via: "index" | "scan" | "server";
+  /** Why the indexes were not used, when they could have been (E_INDEX_STALE). */
+  note?: string;
+}
+
+export interface VerifyRun {
+  keys: Verifier[];
+  signal: AbortSignal;
+  onProgress: (p: VerifyProgress) => void;
+  onFailure: (f: Failure) => void;
+}
+
+export interface DataSource {
+  readonly kind: "store" | "server";
+  /** Where it reads: the store directory or the server URL. */
+  readonly label: string;
+  readonly origin: string;
+  /** The verifier key the store names for itself (not pinned). */
+  readonly vkey: string;
+  /** The number of entries known now. */
+  size(): number;
+  /** Calls `onSize` when the log grows (live tail); returns the unsubscribe function. */
+  follow(onSize: (size: number) => void): () => void;
+  /** Rows `start` .. `start + count - 1` (fewer at the end of the log). */
+  rows(start: number, count: number): Promise<Row[]>;
+  /** A row already read, or undefined (lists draw from this synchronously). */
+  peek(index: number): Row | undefined;
+  /** One entry with its exact leaf bytes. */
+  entry(index: number): Promise<Entry>;
+  /** The rows matching `filter` (all rows without one), in index order, in the data layer. */
+  scan(filter: Filter | undefined, options: ScanOptions): Promise<ScanResult>;
+  checkpoints(): Promise<StoredCheckpoint[]>;
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
+  proveInclusion(index: number, size?: number): Promise<InclusionProof>;
+  proveConsistency(from: number, to?: number): Promise<ConsistencyProof>;
+  /** Runs the verifier off the UI thread (hashing in a worker); rejects when aborted. */
+  verify(run: VerifyRun): Promise<VerifyReport>;
+  lineage(asset: string, direction: "up" | "down" | "both"): Promise<LineageGraph>;
+  /**
+   * Evidence counts per control id for `ts` in [since, until); `capped` holds the controls
+   * whose count stopped at `cap` (shown as "cap+").
+   */
+  controlCounts(
+    period: { since?: number; until?: number },
+    options: { cap: number; signal?: AbortSignal; onProgress?: (p: ScanProgress) => void },
+  ): Promise<{ counts: Map<string, number>; capped: Set<string>; via: ScanResult }>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,94 @@
+/**
+ * `logseal tui`: starts Ink on the alternate screen and gives the terminal back on every way
+ * out (q, Ctrl-C, SIGTERM, SIGHUP, an uncaught error). Loaded lazily by cli/commands/tui.ts,
+ * so other commands never load React.
+ */
+import { render, useStdout } from "ink";
+import { useEffect, useState } from "react";
+import type { Log, LogClient } from "../src/index.js";
+import { App } from "./app.js";
+import type { Keys } from "./context.js";
+import { LocalSource } from "./data/local.js";
+import { ServerSource } from "./data/server.js";
+import type { DataSource } from "./data/source.js";
+
+const ENTER_ALT = "\x1b[?1049h\x1b[H";
+const LEAVE_ALT = "\x1b[?1049l\x1b[?25h";
+
+/** The data source for what the CLI opened: the store itself, or the server holding it. */
+export async function sourceFor(
+  src: { log: Log; client?: undefined } | { log?: undefined; client: LogClient },
+  token: string | undefined,
+): Promise<DataSource> {
+  return src.log !== undefined
+    ? new LocalSource(src.log, { owned: false })
+    : ServerSource.connect(src.client, token);
+}
+
+/** The terminal's size, redrawn on resize (Ink 6's useStdout does not re-render on resize). */
+function useTermSize(): { rows: number; columns: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const on = () => {
+      // Terminals keep the bottom of the screen when they shrink, so the next frame would
+      // start lower than row 1 (seen in tmux at 100x30 -> 80x24): clear and home first.
+      stdout.write("\x1b[2J\x1b[H");
+      setSize(read());
+    };
+    stdout.on("resize", on);
+    return () => {
+      stdout.off("resize", on);
+    };
+  });
+  return size;
+}
+
+function Root(props: { source: DataSource; keys: Keys; color: boolean }) {
+  const size = useTermSize();
+  return <App source={props.source} keys={props.keys} size={size} color={props.color} />;
+}
+
+/** Runs the TUI until the user quits; resolves with the exit code. */
+export async function runTui(source: DataSource, keys: Keys): Promise<number> {
+  const out = process.stdout;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    out.write(LEAVE_ALT);
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    restore();
+    process.exit(sig === "SIGTERM" ? 143 : 129);
+  };
+  const onCrash = (e: unknown) => {
+    restore();
+    process.stderr.write(`logseal tui: E_INTERNAL: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(3);
+  };
+  process.on("exit", restore);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
+  out.write(ENTER_ALT);
+  const color = process.env.NO_COLOR === undefined || process.env.NO_COLOR === "";
+  try {
+    const ink = render(<Root source={source} keys={keys} color={color} />, {
+      exitOnCtrlC: false,
+      patchConsole: false,
+    });
+    await ink.waitUntilExit();
+    ink.cleanup();
+  } finally {
+    restore();
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+    process.off("uncaughtException", onCrash);
+    process.off("unhandledRejection", onCrash);
+    await source.close();
+  }
+  return 0;
+}
