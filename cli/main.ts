@@ -10,6 +10,7 @@ import { register as assets } from "./commands/assets.js";
 import { register as checkpoint } from "./commands/checkpoint.js";
 import { register as demo } from "./commands/demo.js";
 import { register as erase } from "./commands/erase.js";
+import { register as evidence } from "./commands/evidence.js";
 import { register as exportCmd } from "./commands/export.js";
 import { register as importCmd } from "./commands/import.js";
 import { register as init } from "./commands/init.js";
@@ -21,6 +22,7 @@ import { register as reindex } from "./commands/reindex.js";
 import { register as reveal } from "./commands/reveal.js";
 import { register as serve } from "./commands/serve.js";
 import { register as show } from "./commands/show.js";
+import { register as soa } from "./commands/soa.js";
 import { register as token } from "./commands/token.js";
 import { register as tui } from "./commands/tui.js";
 import { register as verify } from "./commands/verify.js";
@@ -66,6 +68,7 @@ for (const r of [
 ])
   r(program);
 for (const r of [importCmd, reindex, lineage, assets, query]) r(program);
+for (const r of [soa, evidence]) r(program);
 for (const r of [reveal, erase, tui]) r(program);
 // Usage errors exit 2 (commander's default is 1, which this CLI keeps for integrity failures).
 for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)])

@@ -4,8 +4,57 @@
  */
 
 export { bytesEqual, fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from "./bytes.js";
-export { ANNEX_A, type Control, control, THEMES, type Theme } from "./controls/index.js";
+export {
+  ANNEX_A,
+  BUNDLE_FORMAT,
+  type BundleFailure,
+  type BundleManifest,
+  type BundleOptions,
+  type BundleResult,
+  CONTROLS_POLICY_FILE,
+  CONTROLS_POLICY_FORMAT,
+  type Control,
+  type ControlEvidence,
+  type ControlsPolicy,
+  type ControlsRule,
+  checkSoa,
+  control,
+  controlsTransform,
+  DEFAULT_CONTROLS_POLICY,
+  EVIDENCE_REPORT_FORMAT,
+  type EvidenceBundle,
+  type EvidenceOptions,
+  type EvidenceQuery,
+  type EvidenceReport,
+  type EvidenceSample,
+  evidenceReport,
+  evidenceToHtml,
+  evidenceToMarkdown,
+  exportBundle,
+  ISO_2013_CONTROLS,
+  MAX_BUNDLE_BYTES,
+  NO_CONTROLS_POLICY,
+  parseControlsPolicy,
+  parseEvidenceQuery,
+  parseSoa,
+  readSoaJson,
+  SOA_FORMAT,
+  type Soa,
+  type SoaControl,
+  type SoaProblem,
+  STATUSES,
+  type Status,
+  soaTemplate,
+  storeControlsPolicy,
+  successors2022,
+  THEMES,
+  type Theme,
+  unknownControlReason,
+  validateControlsPolicy,
+  verifyBundle,
+} from "./controls/index.js";
 export { demoScenario, type ScenarioDay, type ScenarioOptions } from "./demo/scenario.js";
+export { demoSoa } from "./demo/soa.js";
 export { type ErrorCode, isLogsealError, type Location, LogsealError } from "./errors.js";
 export {
   completeEvent,

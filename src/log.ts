@@ -18,6 +18,8 @@
  */
 import { join } from "node:path";
 import { utf8 } from "./bytes.js";
+import type { ControlsPolicy } from "./controls/policy.js";
+import { withControls } from "./controls/transform.js";
 import { type Location, LogsealError } from "./errors.js";
 import {
   CanonicalWriter,
@@ -149,14 +151,20 @@ export function checkOrigin(origin: string): void {
  * Creates a new log in `dir` with a fresh Ed25519 signer named `origin`, or with the signer
  * `skey` when given (its key name must be the origin).
  * `options.privacy` sets up the vault (formats/storage.md): its key, the masking policy, and
- * encryption at rest.
+ * encryption at rest. `controlsPolicy` becomes the store's controls policy
+ * (src/controls/policy.ts; without one, events keep the controls they name).
  * @throws LogsealError E_USAGE (bad origin), E_KEY_INVALID, E_STORE_EXISTS, E_IO,
  *   E_POLICY_INVALID, E_VAULT_KEY_MISSING (--encrypt without a key), E_VAULT_KEY_INSECURE,
  *   E_VAULT_KEY_INVALID
  */
 export async function init(
   dir: string,
-  options: { origin: string; skey?: string; privacy?: PrivacyInit },
+  options: {
+    origin: string;
+    skey?: string;
+    privacy?: PrivacyInit;
+    controlsPolicy?: ControlsPolicy;
+  },
 ): Promise<Log> {
   checkOrigin(options.origin);
   const { skey, vkey } =
@@ -169,7 +177,7 @@ export async function init(
     vkey,
     ...(await prepareVault(options.privacy ?? {})),
   });
-  return configure(new Log(store));
+  return configure(new Log(store), options.controlsPolicy);
 }
 
 /** Options of {@link open}. */
@@ -191,17 +199,20 @@ export async function open(dir: string, options: OpenOptions = {}): Promise<Log>
 /**
  * Registers the hooks that every log opened by {@link init} or {@link open} runs on its appends,
  * so that the CLI, the server and library users write the same records: PII masking with the
- * store's policy and vault (src/privacy/hook.ts, inside the signed leaf) and the lineage and
+ * store's policy and vault (src/privacy/hook.ts, inside the signed leaf), the controls check and
+ * mapping (src/controls/transform.ts, inside the leaf too) and the lineage and
  * query indexes (src/lineage/indexer.ts; not for a store encrypted at rest). A `Log`
  * constructed directly on a store runs none. The store is closed when a hook cannot be set up.
  */
-async function configure(log: Log): Promise<Log> {
+async function configure(log: Log, controlsPolicy?: ControlsPolicy): Promise<Log> {
   try {
     await attachPrivacy(log);
   } catch (e) {
     await log.store.close();
     throw e;
   }
+  // Control ids checked and mapped by the store's controls policy (src/controls/transform.ts).
+  await withControls(log, controlsPolicy);
   // An encrypted store keeps no indexes: they would hold in clear what its bundles hide.
   if (!log.store.encrypted) log.addContributor(lineageIndexer);
   return log;

@@ -1,7 +1,19 @@
-import { rm, stat } from "node:fs/promises";
+import { rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { demoScenario, init, LogsealError, open, parseVkey, verifyLog } from "../../src/index.js";
+import {
+  DEFAULT_CONTROLS_POLICY,
+  demoScenario,
+  demoSoa,
+  evidenceReport,
+  evidenceToHtml,
+  evidenceToMarkdown,
+  init,
+  LogsealError,
+  open,
+  parseVkey,
+  verifyLog,
+} from "../../src/index.js";
 import { EXIT_INTEGRITY, EXIT_OK } from "../exit-codes.js";
 import { out, print } from "../output.js";
 import { run } from "../run.js";
@@ -19,7 +31,10 @@ export function register(program: Command): void {
       run(false, async () => {
         const dir = opts.store;
         await replaceOldDemo(dir);
-        const log = await init(dir, { origin: DEMO_ORIGIN });
+        const log = await init(dir, {
+          origin: DEMO_ORIGIN,
+          controlsPolicy: DEFAULT_CONTROLS_POLICY,
+        });
         let ok = false;
         let size = 0;
         let checkpoints = 0;
@@ -51,6 +66,20 @@ export function register(program: Command): void {
                 )
               : out.red("verification FAILED"),
           );
+          // ISO/IEC 27001 evidence for the demo organisation's Statement of Applicability.
+          const soa = demoSoa();
+          const soaFile = join(dir, "soa.json");
+          await writeFile(soaFile, `${JSON.stringify(soa, null, 2)}\n`);
+          const evidence = await evidenceReport(log, { soa, soaSource: soaFile });
+          const md = join(dir, "evidence.md");
+          const html = join(dir, "evidence.html");
+          await writeFile(md, evidenceToMarkdown(evidence));
+          await writeFile(html, evidenceToHtml(evidence));
+          const e = evidence.summary;
+          print(
+            `ISO/IEC 27001:2022 evidence (${soaFile}): ${e.applicable} applicable controls, ${e.evidenced} evidenced by ${e.events} events, ${e.gaps} gaps (${evidence.gaps.join(", ")}), ${e.outside} evidenced outside the log, ${e.excluded} excluded`,
+          );
+          print(`  report: ${md} and ${html} (one self-contained page, no scripts)`);
           const cli = "npx logseal";
           const s = `--store ${dir}`;
           print("");
@@ -64,6 +93,14 @@ export function register(program: Command): void {
             [`prove consistency 100 ${s}`, "the latest tree extends the tree of size 100"],
             [`checkpoint --list ${s}`, "every signed tree head"],
             [`export ${s} --tiles ${tiles}`, "C2SP tlog-tiles, servable as static files"],
+            [
+              `evidence ${s} --soa ${soaFile} --format html --out evidence.html`,
+              "the ISO 27001 evidence report, per control",
+            ],
+            [
+              `export ${s} --bundle a811.json --control A.8.11`,
+              "an evidence pack for an auditor; check it with verify --bundle",
+            ],
           ];
           for (const [cmd, why] of hints) {
             print(`  ${out.dim(`# ${why}`)}`);

@@ -1,7 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { init, LogsealError, type PrivacyInit } from "../../src/index.js";
+import {
+  CONTROLS_POLICY_FILE,
+  DEFAULT_CONTROLS_POLICY,
+  init,
+  LogsealError,
+  type PrivacyInit,
+  parseControlsPolicy,
+} from "../../src/index.js";
 import { storeDir } from "../args.js";
 import { bold, print, printJson } from "../output.js";
 import { run } from "../run.js";
@@ -22,6 +29,10 @@ export function register(program: Command): void {
       "--encrypt",
       "encrypt entry bundles at rest (needs LOGSEAL_VAULT_PASSPHRASE or --vault-key FILE)",
     )
+    .option(
+      "--controls-policy <file>",
+      "map actions to Annex A controls with this policy (formats/controls-policy.md) instead of the default",
+    )
     .option("--json", "print {origin, vkey, store, vault, encrypted} as JSON")
     .action((opts: InitOpts) =>
       run(opts.json === true, async () => {
@@ -34,7 +45,16 @@ export function register(program: Command): void {
         if (opts.privacyPolicy !== undefined) {
           privacy.policy = { text: await readText(opts.privacyPolicy), file: opts.privacyPolicy };
         }
-        const log = await init(dir, { origin: opts.origin, ...(skey ? { skey } : {}), privacy });
+        const controlsPolicy =
+          opts.controlsPolicy === undefined
+            ? DEFAULT_CONTROLS_POLICY
+            : parseControlsPolicy(await readText(opts.controlsPolicy), opts.controlsPolicy);
+        const log = await init(dir, {
+          origin: opts.origin,
+          ...(skey ? { skey } : {}),
+          privacy,
+          controlsPolicy,
+        });
         try {
           const vault =
             source === undefined
@@ -50,6 +70,7 @@ export function register(program: Command): void {
               vault,
               encrypted: log.store.encrypted,
               policy: opts.privacyPolicy ?? "default",
+              controlsPolicy: opts.controlsPolicy ?? "default",
             });
           } else {
             print(`created store ${dir} for origin ${log.origin}`);
@@ -65,6 +86,9 @@ export function register(program: Command): void {
             }
             print(
               `privacy policy: ${opts.privacyPolicy ?? "default (detect and mask inside details)"}${log.store.encrypted ? "; entry bundles encrypted at rest" : ""}`,
+            );
+            print(
+              `controls policy: ${join(dir, CONTROLS_POLICY_FILE)} (${opts.controlsPolicy === undefined ? "logseal's default for AI data work" : `from ${opts.controlsPolicy}`})`,
             );
             print("verifier key (give it to auditors; they pin it with --key):");
             print(bold(log.vkey));
@@ -83,6 +107,7 @@ interface InitOpts {
   signer?: string;
   json?: boolean;
   privacyPolicy?: string;
+  controlsPolicy?: string;
   encrypt?: boolean;
 }
 

@@ -24,11 +24,13 @@ import { out, print, printJson } from "../output.js";
 import { progressBar } from "../progress.js";
 import { run } from "../run.js";
 import { openOptions } from "../vault.js";
+import { checkBundle } from "./verify-bundle.js";
 
 interface VerifyOpts {
   store?: string;
   tiles?: string;
   proof?: string;
+  bundle?: string;
   since?: string;
   key: string[];
   keys?: string;
@@ -51,6 +53,10 @@ export function register(program: Command): void {
     .option("--store <dir>", "store directory")
     .option("--tiles <dir>", "verify a C2SP tlog-tiles directory (logseal export --tiles) instead")
     .option("--proof <file>", "check one proof (logseal prove … --json; - for stdin), no store")
+    .option(
+      "--bundle <file>",
+      "check an evidence bundle (logseal export --bundle) offline, no store",
+    )
     .option(
       "--since <file>",
       "a checkpoint you saved earlier: prove the log extends it and verify only what came after",
@@ -83,6 +89,10 @@ export function register(program: Command): void {
         if (opts.keys !== undefined) pinned.push(...(await readKeysFile(opts.keys)));
         const since = opts.since === undefined ? undefined : await readText(opts.since, "--since");
         if (opts.proof !== undefined) return checkProof(opts, opts.proof, pinned, since);
+        if (opts.bundle !== undefined) {
+          if (pinned.length === 0) throw pinAKey();
+          return checkBundle(opts.bundle, pinned, opts.json === true);
+        }
         if (pinned.length === 0 && !opts.trustStoreKey) throw pinAKey();
 
         const verify = async (
@@ -152,13 +162,20 @@ function checkUsage(opts: VerifyOpts): void {
     opts.store !== undefined && "--store",
     opts.tiles !== undefined && "--tiles",
     opts.proof !== undefined && "--proof",
+    opts.bundle !== undefined && "--bundle",
   ].filter((s): s is string => s !== false);
   if (sources.length > 1) {
     throw usage(`${sources.join(" and ")} name different things to verify: give one of them`);
   }
-  if (opts.trustStoreKey && (opts.tiles !== undefined || opts.proof !== undefined)) {
+  if (opts.bundle !== undefined && (opts.since !== undefined || opts.checkEvents)) {
+    throw usage("--since and --check-events go with a store or a tiles directory, not a bundle");
+  }
+  if (
+    opts.trustStoreKey &&
+    (opts.tiles !== undefined || opts.proof !== undefined || opts.bundle !== undefined)
+  ) {
     throw usage(
-      "--trust-store-key needs a store: a tiles directory or a proof has no key of its own to trust; pin one with --key",
+      "--trust-store-key needs a store: a tiles directory, a proof or a bundle has no key of its own to trust; pin one with --key",
     );
   }
   if (opts.proof !== undefined && opts.checkEvents) {

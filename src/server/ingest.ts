@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { fromUtf8 } from "../bytes.js";
+import { checkControlIds } from "../controls/policy.js";
 import { LogsealError } from "../errors.js";
 import {
   completeEvent,
@@ -93,6 +94,8 @@ export function parseRequestEvents(text: string, maxEvents: number, now: number)
   const out: EventInput[] = new Array(items.length);
   for (let i = 0; i < items.length; i++) {
     const { value, line } = items[i] as { value: unknown; line: number };
+    // Control ids first, so that a 2013 id is answered with its 2022 successor.
+    checkControlIds(value, () => ({ line }));
     const input = validateEvent(value, { line });
     // A leaf within the bound cannot be too large; only a larger one is encoded to find out.
     if (leafSizeBound(input) > MAX_LEAF_SIZE) {

@@ -207,7 +207,8 @@ describe("erasure", () => {
       outcome: "success",
       actor: { id: "dpo-anna" },
       asset: `subject:${report.subject}`,
-      controls: ["A.8.10"],
+      // A.5.34 added by the store's default controls policy (formats/controls-policy.md).
+      controls: ["A.8.10", "A.5.34"],
       details: { subject: report.subject, entries: 2, fields: 2, reason: "request GDPR-17-0042" },
     });
 

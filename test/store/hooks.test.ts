@@ -64,8 +64,12 @@ describe("append hooks", () => {
     for await (const [k] of log.store.iterate({ gte: "z/side/", lt: "z/side0" })) side.push(k);
     expect(side).toEqual(["z/side/a", "z/side/b"]);
     // Every log opened by init or open also has the hooks registered there: privacy masking
-    // (before any transform added later) and the lineage and query indexes.
-    expect(log.hooks).toEqual({ transforms: ["privacy", "shout"], contributors: ["lineage"] });
+    // and the controls check and mapping (before any transform added later), and the lineage
+    // and query indexes.
+    expect(log.hooks).toEqual({
+      transforms: ["privacy", "controls", "shout"],
+      contributors: ["lineage"],
+    });
     await log.checkpoint();
     const report = await verifyLog(log.store, { keys: [parseVkey(log.vkey)] });
     expect(report.ok).toBe(true);
