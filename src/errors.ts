@@ -92,3 +92,16 @@ export class LogsealError extends Error {
 export function isLogsealError(e: unknown): e is LogsealError {
   return e instanceof LogsealError;
 }
+
+/**
+ * `e` with `location` added (the error's own location fields win), for an error raised where
+ * the input's file and line were not known; anything else is returned as it is.
+ */
+export function withLocation(e: unknown, location: Location | undefined): unknown {
+  if (!(e instanceof LogsealError) || location === undefined) return e;
+  return new LogsealError(e.code, e.message, {
+    location: { ...location, ...e.location },
+    ...(e.details ? { details: e.details } : {}),
+    cause: e.cause,
+  });
+}

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { utf8 } from "./bytes.js";
 import type { ControlsPolicy } from "./controls/policy.js";
 import { withControls } from "./controls/transform.js";
-import { type Location, LogsealError } from "./errors.js";
+import { type Location, LogsealError, withLocation } from "./errors.js";
 import {
   CanonicalWriter,
   decodeLeaf,
@@ -797,13 +797,4 @@ function rightEdgeTiles(
     if (bytes?.length === width * HASH_SIZE) out.set(key, bytes);
   }
   return out;
-}
-
-function withLocation(e: unknown, location: Location | undefined): unknown {
-  if (!(e instanceof LogsealError) || location === undefined) return e;
-  return new LogsealError(e.code, e.message, {
-    location: { ...location, ...e.location },
-    ...(e.details ? { details: e.details } : {}),
-    cause: e.cause,
-  });
 }

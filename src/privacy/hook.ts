@@ -12,7 +12,7 @@
  * path decode every new leaf: 40% of the time of masking at append on the demo events.
  */
 import { utf8 } from "../bytes.js";
-import { type Location, LogsealError } from "../errors.js";
+import { withLocation } from "../errors.js";
 import type { EventInput } from "../event/index.js";
 import { validateEvent } from "../event/index.js";
 import { isPlainObject } from "../event/schema.js";
@@ -188,13 +188,4 @@ export class PrivacyHook implements AppendTransform {
 function looksLikeEvent(v: unknown): v is Record<string, unknown> {
   if (!isPlainObject(v) || !isPlainObject(v.actor)) return false;
   return v.details === undefined || isPlainObject(v.details);
-}
-
-function withLocation(e: unknown, location: Location | undefined): unknown {
-  if (!(e instanceof LogsealError) || location === undefined) return e;
-  return new LogsealError(e.code, e.message, {
-    location: { ...location, ...e.location },
-    ...(e.details ? { details: e.details } : {}),
-    cause: e.cause,
-  });
 }
