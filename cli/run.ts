@@ -57,11 +57,12 @@ export async function withSource<T>(
   dir: string,
   remote: RemoteOptions,
   fn: (source: Source) => Promise<T>,
+  options: { maxOpenFiles?: number } = {},
 ): Promise<T> {
   if (remote.server !== undefined) return fn({ client: client(remote.server, remote, undefined) });
   let log: Log;
   try {
-    log = await open(dir, openOptions());
+    log = await open(dir, { ...openOptions(), ...options });
   } catch (e) {
     if (!isLogsealError(e) || e.code !== "E_STORE_LOCKED") throw e;
     const held = await readServerFile(dir);

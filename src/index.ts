@@ -234,4 +234,9 @@ export type {
   VerifyProgress,
   VerifyReport,
 } from "./verify/report.js";
-export { openStoreForVerify, type VerifyOptions, verifyLog } from "./verify/verify.js";
+export {
+  openStoreForVerify,
+  VERIFY_MAX_OPEN_FILES,
+  type VerifyOptions,
+  verifyLog,
+} from "./verify/verify.js";

@@ -184,6 +184,12 @@ export async function init(
 export interface OpenOptions {
   /** The vault key: to open an encrypted store, and to reveal masked values. */
   vaultKey?: VaultKeySource;
+  /**
+   * LevelDB's limit of open table files (default 1000). Every open table is mapped into memory
+   * and what is read of it counts in the RSS, so a process that may walk the whole log (the TUI,
+   * whose verify screen reads every bundle) passes `VERIFY_MAX_OPEN_FILES` to stay bounded.
+   */
+  maxOpenFiles?: number;
 }
 
 /**

@@ -3,7 +3,7 @@
  * command runs, so the other commands start without it.
  */
 import type { Command } from "commander";
-import { LogsealError, parseVkey } from "../../src/index.js";
+import { LogsealError, parseVkey, VERIFY_MAX_OPEN_FILES } from "../../src/index.js";
 import { parseKeys, storeDir } from "../args.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { printJson } from "../output.js";
@@ -32,30 +32,36 @@ export function register(program: Command): void {
             "logseal tui needs a terminal (stdin and stdout must be TTYs): run it in one, or use --json for a summary (logseal query and show work without one)",
           );
         }
-        return withSource(storeDir(opts.store), remote, async (src) => {
-          // React's production build: (measured, bench:tui) its development build doubles the
-          // render time of a frame.
-          process.env.NODE_ENV ??= "production";
-          const { sourceFor, runTui } = await import("../../tui/main.js");
-          const source = await sourceFor(src, remote.token);
-          const keys =
-            pinned.length > 0
-              ? { verifiers: pinned, pinned: true }
-              : { verifiers: [parseVkey(source.vkey)], pinned: false };
-          if (!tty) {
-            const latest = await source.latestCheckpoint();
-            printJson({
-              source: source.kind,
-              location: source.label,
-              origin: source.origin,
-              size: source.size(),
-              checkpoint: latest ?? null,
-            });
-            await source.close();
-            return EXIT_OK;
-          }
-          return runTui(source, keys);
-        });
+        return withSource(
+          storeDir(opts.store),
+          remote,
+          async (src) => {
+            // React's production build: (measured, bench:tui) its development build doubles the
+            // render time of a frame.
+            process.env.NODE_ENV ??= "production";
+            const { sourceFor, runTui } = await import("../../tui/main.js");
+            const source = await sourceFor(src, remote.token);
+            const keys =
+              pinned.length > 0
+                ? { verifiers: pinned, pinned: true }
+                : { verifiers: [parseVkey(source.vkey)], pinned: false };
+            if (!tty) {
+              const latest = await source.latestCheckpoint();
+              printJson({
+                source: source.kind,
+                location: source.label,
+                origin: source.origin,
+                size: source.size(),
+                checkpoint: latest ?? null,
+              });
+              await source.close();
+              return EXIT_OK;
+            }
+            return runTui(source, keys);
+          },
+          // Bounded memory whatever the store's size: the verify screen reads every bundle.
+          { maxOpenFiles: VERIFY_MAX_OPEN_FILES },
+        );
       }),
     );
 }

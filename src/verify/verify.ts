@@ -77,7 +77,7 @@ export interface VerifyOptions {
  * open files peaked at 1164 MB RSS, 1051 MB of it mapped tables; with 74 open files, LevelDB's
  * minimum (64 tables cached, about 135 MB of 2 MB tables), it peaked at 272 MB, at the same rate.
  */
-const VERIFY_MAX_OPEN_FILES = 74;
+export const VERIFY_MAX_OPEN_FILES = 74;
 
 /**
  * Opens the LevelDB store in `dir` for verification (read in one pass, with bounded memory);
