@@ -101,6 +101,13 @@ export interface TransformResult {
    * appended: not when it duplicates an event already in the log or earlier in the batch.
    */
   puts?: ReadonlyArray<readonly Put[] | undefined>;
+  /**
+   * Called once the append path has given each input its entry index (`undefined` for an
+   * input that is not appended: it duplicates an event in the log or earlier in the batch),
+   * before anything is written; the puts it returns go into the same atomic batch. For records
+   * that name the entry (the vault's places), so that no transform has to guess its index.
+   */
+  placed?: (indexes: ReadonlyArray<number | undefined>) => Promise<readonly Put[]>;
 }
 
 /**
@@ -303,6 +310,7 @@ export class Log {
     let values = input;
     /** Extra puts per input, from the transforms. */
     let sidePuts: Array<Put[] | undefined> | undefined;
+    const placers: Array<NonNullable<TransformResult["placed"]>> = [];
     for (const t of this.#transforms) {
       const r = await t.apply(values, { locate: (i) => options.locate?.(i), at });
       if (r.values.length !== values.length) {
@@ -311,6 +319,7 @@ export class Log {
         );
       }
       values = r.values;
+      if (r.placed !== undefined) placers.push(r.placed);
       if (r.puts !== undefined) {
         sidePuts ??= new Array(values.length);
         for (let i = 0; i < values.length; i++) {
@@ -468,6 +477,10 @@ export class Log {
         const p = sidePuts[i];
         if (p !== undefined && duplicate[i] === 0) puts.push(...p);
       }
+    }
+    if (placers.length > 0) {
+      const assigned = Array.from(indexes, (index, i) => (duplicate[i] === 0 ? index : undefined));
+      for (const placed of placers) puts.push(...(await placed(assigned)));
     }
     if (this.#contributors.length > 0) {
       const entries = decodeRecords(records, recordEnds, start);

@@ -28,7 +28,7 @@ const hooks = new WeakMap<Log, PrivacyHook>();
 
 /** Registers masking (and the vault, if the store has one) on `log`. */
 export async function attachPrivacy(log: Log): Promise<void> {
-  const hook = new PrivacyHook(log.store, await Vault.load(log.store));
+  const hook = new PrivacyHook(await Vault.load(log.store));
   log.addTransform(hook);
   hooks.set(log, hook);
 }

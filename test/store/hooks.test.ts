@@ -44,6 +44,11 @@ const shout: AppendTransform = {
     puts: values.map((v) => [
       { key: `z/side/${(v as { id?: string }).id ?? "-"}`, value: utf8("1") },
     ]),
+    // The entry index the append gave each input; none for a duplicate.
+    placed: async (indexes) =>
+      indexes.flatMap((index, i) =>
+        index === undefined ? [] : [{ key: `z/at/${index}`, value: utf8(String(i)) }],
+      ),
   }),
 };
 
@@ -63,6 +68,11 @@ describe("append hooks", () => {
     const side: string[] = [];
     for await (const [k] of log.store.iterate({ gte: "z/side/", lt: "z/side0" })) side.push(k);
     expect(side).toEqual(["z/side/a", "z/side/b"]);
+    const placed: string[] = [];
+    for await (const [k, v] of log.store.iterate({ gte: "z/at/", lt: "z/at0" })) {
+      placed.push(`${k}=${Buffer.from(v).toString()}`);
+    }
+    expect(placed).toEqual(["z/at/0=0", "z/at/1=1"]);
     // Every log opened by init or open also has the hooks registered there: privacy masking
     // and the controls check and mapping (before any transform added later), and the lineage
     // and query indexes.
