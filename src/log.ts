@@ -24,6 +24,7 @@ import { type Location, LogsealError, withLocation } from "./errors.js";
 import {
   CanonicalWriter,
   decodeLeaf,
+  decodeStoredLeaf,
   type Event,
   type EventInput,
   encodeInput,
@@ -534,19 +535,7 @@ export class Log {
   async get(index: number): Promise<Entry> {
     this.#checkIndex(index, this.size, "index");
     const leaf = await this.#leaf(index);
-    let event: Event;
-    try {
-      event = decodeLeaf(leaf);
-    } catch (e) {
-      throw new LogsealError(
-        "E_STORE_CORRUPT",
-        `entry ${index} does not decode: run 'logseal verify'`,
-        {
-          details: { index },
-          cause: e,
-        },
-      );
-    }
+    const event = decodeStoredLeaf(index, leaf);
     return { index, event, leaf };
   }
 

@@ -5,7 +5,7 @@
 
 export { CanonicalWriter } from "./canonical.js";
 export { type ParsedEvent, parseEventsText } from "./input.js";
-export { decodeLeaf, encodeLeaf, leafTooLarge, MAX_LEAF_SIZE } from "./leaf.js";
+export { decodeLeaf, decodeStoredLeaf, encodeLeaf, leafTooLarge, MAX_LEAF_SIZE } from "./leaf.js";
 export {
   ACTOR_KINDS,
   type Actor,

@@ -119,3 +119,23 @@ export function decodeLeaf(leaf: Uint8Array): Event {
 function notCanonical(message: string, offset: number): LogsealError {
   return new LogsealError("E_EVENT_NOT_CANONICAL", message, { details: { offset } });
 }
+
+/**
+ * Decodes the leaf of stored entry `index`: a leaf that does not decode means the store was
+ * damaged or altered, so the error is the store's, pointing at `logseal verify`.
+ * @throws LogsealError E_STORE_CORRUPT (details `{index}`, cause: decodeLeaf's error)
+ */
+export function decodeStoredLeaf(index: number, leaf: Uint8Array): Event {
+  try {
+    return decodeLeaf(leaf);
+  } catch (e) {
+    throw new LogsealError(
+      "E_STORE_CORRUPT",
+      `entry ${index} does not decode: run 'logseal verify'`,
+      {
+        details: { index },
+        cause: e,
+      },
+    );
+  }
+}

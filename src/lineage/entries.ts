@@ -4,7 +4,7 @@
  * decoded.
  */
 import { LogsealError } from "../errors.js";
-import { decodeLeaf, type Event } from "../event/index.js";
+import { decodeStoredLeaf, type Event } from "../event/index.js";
 import { parseEntryBundle, TILE_WIDTH } from "../merkle/index.js";
 import { BUNDLE_RANGE, bundleKey, parseBundleKey } from "../store/layout.js";
 import type { LevelStore } from "../store/level-store.js";
@@ -38,18 +38,7 @@ function decodeAt(leaves: Uint8Array[], bundle: number, index: number): Event {
       { details: { bundle, index } },
     );
   }
-  try {
-    return decodeLeaf(leaf);
-  } catch (e) {
-    throw new LogsealError(
-      "E_STORE_CORRUPT",
-      `entry ${index} does not decode: run 'logseal verify'`,
-      {
-        details: { index },
-        cause: e,
-      },
-    );
-  }
+  return decodeStoredLeaf(index, leaf);
 }
 
 /** Bundles read by one getMany: bounds the memory a large page holds at once. */

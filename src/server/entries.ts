@@ -5,7 +5,7 @@
  * they need and ignore the rest, so they need no lock against the writer.
  */
 import { LogsealError } from "../errors.js";
-import { decodeLeaf, type Event } from "../event/index.js";
+import { decodeStoredLeaf, type Event } from "../event/index.js";
 import { TILE_WIDTH } from "../merkle/index.js";
 import type { LogReader } from "../store/reader.js";
 
@@ -81,18 +81,7 @@ export async function readLeaves(
  * @throws LogsealError E_STORE_CORRUPT when it is not a canonical event
  */
 export function decodeEntry(index: number, leaf: Uint8Array): ReadEntry {
-  try {
-    return { index, leaf, event: decodeLeaf(leaf) };
-  } catch (e) {
-    throw new LogsealError(
-      "E_STORE_CORRUPT",
-      `entry ${index} does not decode: run 'logseal verify'`,
-      {
-        details: { index },
-        cause: e,
-      },
-    );
-  }
+  return { index, leaf, event: decodeStoredLeaf(index, leaf) };
 }
 
 /** Reads and decodes entries [from, to). */
