@@ -86,6 +86,7 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { prng } from "../src/demo/random.js";
 import {
   checkConsistency,
   checkInclusion,
@@ -182,18 +183,6 @@ function rssSampler(): { stop(): number } {
 /** The process's peak RSS so far, in bytes (`maxRSS` is in KiB). */
 function maxRss(): number {
   return process.resourceUsage().maxRSS * 1024;
-}
-
-/** mulberry32, as in the demo scenario: reproducible proof indexes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Latency {

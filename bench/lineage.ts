@@ -33,6 +33,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { prng } from "../src/demo/random.js";
 import {
   type AppendContributor,
   assets,
@@ -82,18 +83,6 @@ const DEPTH = 20;
 const CHAINS = Math.max(1, Math.floor(ASSETS / DEPTH));
 const ACTORS = 500;
 const T0 = Date.UTC(2026, 0, 1);
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const assetName = (chain: number, level: number): string =>
   level === 0

@@ -7,17 +7,7 @@
  * The same seed always gives the same events (a small PRNG, not Math.random).
  */
 
-/** mulberry32: a tiny seeded PRNG, good enough for synthetic data (not for secrets). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./random.js";
 
 export interface ScenarioOptions {
   /** PRNG seed (default 42). */

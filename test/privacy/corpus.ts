@@ -15,20 +15,11 @@
  * src/privacy, and a seed always gives the same corpus (mulberry32, not Math.random).
  */
 
+import { prng } from "../../src/demo/random.js";
 import type { Kind } from "../../src/privacy/index.js";
 import { KINDS } from "../../src/privacy/index.js";
 
-/** mulberry32: a small seeded PRNG (not for secrets). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** Where a value was planted. */
 export type Place = "text" | "value" | "array" | "nested" | "key";
