@@ -43,16 +43,6 @@ export function reportError(e: unknown, json: boolean): number {
   }
   const where = e.where();
   note(`${red(`logseal: ${e.code}`)}: ${where ? `${where}: ` : ""}${e.message}`);
-  if (json) {
-    printJson({
-      ok: false,
-      error: {
-        code: e.code,
-        message: e.message,
-        ...e.location,
-        ...(e.details ? { details: e.details } : {}),
-      },
-    });
-  }
+  if (json) printJson({ ok: false, error: e.toJSON() });
   return exitCodeFor(e.code);
 }

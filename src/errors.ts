@@ -87,6 +87,19 @@ export class LogsealError extends Error {
     if (l.field !== undefined) parts.push(`field ${l.field}`);
     return parts.join(": ");
   }
+
+  /**
+   * The error as the CLI's `--json` and the server answer it: `code`, `message`, the location's
+   * fields, and `details` when there are some.
+   */
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      ...this.location,
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
 }
 
 export function isLogsealError(e: unknown): e is LogsealError {

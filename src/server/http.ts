@@ -40,15 +40,7 @@ export function errorBody(e: unknown): { ok: false; error: Record<string, unknow
   if (!(e instanceof LogsealError)) {
     return { ok: false, error: { code: "E_INTERNAL", message: "internal error" } };
   }
-  return {
-    ok: false,
-    error: {
-      code: e.code,
-      message: e.message,
-      ...e.location,
-      ...(e.details ? { details: e.details } : {}),
-    },
-  };
+  return { ok: false, error: e.toJSON() };
 }
 
 export function sendJson(
