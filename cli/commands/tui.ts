@@ -39,6 +39,13 @@ export function register(program: Command): void {
             // React's production build: (measured, bench:tui) its development build doubles the
             // render time of a frame.
             process.env.NODE_ENV ??= "production";
+            if (tty) {
+              // Ink reads CI when it loads (is-in-ci) and, when set, draws nothing until the app
+              // exits: in a real terminal with CI=1 in the environment (a CI runner's shell, a
+              // dev container) the TUI would sit on a blank screen. The terminal is interactive.
+              delete process.env.CI;
+              delete process.env.CONTINUOUS_INTEGRATION;
+            }
             const { sourceFor, runTui } = await import("../../tui/main.js");
             const source = await sourceFor(src, remote.token);
             const keys =

@@ -53,8 +53,9 @@ function stop(name: string): void {
   } catch {}
 }
 
+// CI=1 as CI runners set it: Ink draws nothing while CI is set, so the TUI must clear it.
 function start(name: string, x: number, y: number): void {
-  const cmd = `printf 'BEFORE-TUI\\n'; NO_COLOR=1 '${process.execPath}' '${MAIN}' tui --store '${s.store}'; echo TUI-EXIT=$?; sleep 600`;
+  const cmd = `printf 'BEFORE-TUI\\n'; CI=1 NO_COLOR=1 '${process.execPath}' '${MAIN}' tui --store '${s.store}'; echo TUI-EXIT=$?; sleep 600`;
   tmux("new-session", "-d", "-s", name, "-x", String(x), "-y", String(y), cmd);
 }
 
