@@ -29,7 +29,7 @@
  * fails, or the load saw errors.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -116,7 +116,9 @@ const duration = bounded("duration", 60, 1, 600);
 const connections = bounded("connections", 16, 1, 256);
 const perRequest = bounded("events", 100, 1, 10_000);
 const crashAfter = bounded("crash", 3, 0, 60);
+const baselineSeconds = bounded("baseline", Math.min(duration, 15), 0, 600);
 const tail = option("tail", "all");
+const cpuProf = option("cpu-prof", "");
 const asJson = process.argv.includes("--json");
 if (tail !== "all" && tail !== "none") throw new Error("--tail must be all or none");
 if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
@@ -151,6 +153,7 @@ function serve(store: string): Promise<Served> {
   const child = spawn(
     process.execPath,
     [
+      ...(cpuProf === "" ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProf]),
       MAIN,
       "serve",
       "--store",
@@ -201,6 +204,80 @@ function load(url: string, token: string, seconds: number): Promise<AutocannonRe
   });
 }
 
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (CLK_TCK 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** A sample of the server's Prometheus text: `name` without labels, or undefined. */
+function metric(text: string, name: string): number | undefined {
+  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/** What the server's own metrics say about the load phase (scraped before and after it). */
+function committerStats(before: string, after: string, seconds: number) {
+  const d = (name: string) => (metric(after, name) ?? 0) - (metric(before, name) ?? 0);
+  const batches = d("logseal_append_batch_events_count");
+  return {
+    batches,
+    meanBatchEvents: batches === 0 ? 0 : Math.round(d("logseal_append_batch_events_sum") / batches),
+    meanBatchRequests:
+      batches === 0 ? 0 : Math.round((d("logseal_append_batch_requests_sum") / batches) * 10) / 10,
+    meanBatchMs:
+      batches === 0
+        ? 0
+        : Math.round((d("logseal_append_batch_duration_seconds_sum") / batches) * 10_000) / 10,
+    /** The share of the wall time the committer spent inside Log.append. */
+    committerBusy:
+      Math.round((d("logseal_append_batch_duration_seconds_sum") / seconds) * 100) / 100,
+  };
+}
+
+/**
+ * `Log.append` alone on the same events and hooks (a fresh store made by `init`, which
+ * registers what `logseal serve` runs: masking, controls, the lineage and query indexes), in
+ * batches of the server's mean group commit, for `seconds`; events are parsed from the same
+ * NDJSON bodies outside the timed calls. The server's overhead is its rate over this one.
+ */
+async function baseline(dir: string, batch: number, seconds: number) {
+  const log = await init(join(dir, "baseline"), { origin: "example.com/logseal/bench-base" });
+  let events = 0;
+  let busy = 0;
+  const cpu0 = process.cpuUsage();
+  const end = performance.now() + seconds * 1000;
+  try {
+    while (performance.now() < end) {
+      const values: unknown[] = [];
+      while (values.length < batch) {
+        for (const line of body("base").split("\n")) if (line !== "") values.push(JSON.parse(line));
+      }
+      values.length = batch;
+      const t0 = performance.now();
+      await log.append(values);
+      busy += performance.now() - t0;
+      events += batch;
+    }
+  } finally {
+    await log.close();
+  }
+  // The whole process: LevelDB's threads too, and the parsing of the events (not timed above).
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    batch,
+    events,
+    seconds: Math.round(busy) / 1000,
+    eventsPerSecond: Math.round(events / (busy / 1000)),
+    cpuMsPer1000Events: Math.round(((cpu.user + cpu.system) / 1e3 / events) * 1000 * 10) / 10,
+  };
+}
+
 const dir = await mkdtemp(join(tmpdir(), "logseal-bench-serve-"));
 const store = join(dir, "store");
 const loadAvgAtStart = loadavg();
@@ -232,7 +309,18 @@ try {
     await new Promise((r) => setTimeout(r, 300));
   }
   progress(`load: ${duration} s, ${connections} connections, ${perRequest} events per request`);
+  const scrape = async () =>
+    (
+      await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${viewer}` } })
+    ).text();
+  const metricsBefore = await scrape();
+  const serverCpu0 = cpuSeconds(server.child.pid as number);
+  const driverCpu0 = process.cpuUsage();
   const r = await load(server.url, writer, duration);
+  const serverCpu = cpuSeconds(server.child.pid as number) - serverCpu0;
+  const driverCpu0End = process.cpuUsage(driverCpu0);
+  const driverCpu = (driverCpu0End.user + driverCpu0End.system) / 1e6;
+  const committer = committerStats(metricsBefore, await scrape(), r.duration);
   let tailResult: {
     events: number;
     fromTs: ReturnType<typeof summary>;
@@ -267,10 +355,26 @@ try {
     timeouts: r.timeouts,
     non2xx: r.non2xx,
     treeSize: sizeAfterLoad,
+    committer,
+    /** CPU seconds of the server process (all threads) and of this driver (autocannon). */
+    cpu: {
+      server: Math.round(serverCpu * 10) / 10,
+      loadGenerator: Math.round(driverCpu * 10) / 10,
+      serverMsPer1000Events: Math.round((serverCpu / acked) * 1e6 * 10) / 10,
+    },
   };
   if (r.errors + r.timeouts + r.non2xx > 0) failed = true;
 
-  // 2. crash
+  // 2. the same events through Log.append alone (the server is idle meanwhile)
+  let base: Awaited<ReturnType<typeof baseline>> | null = null;
+  if (baselineSeconds > 0 && committer.meanBatchEvents > 0) {
+    progress(
+      `baseline: Log.append in batches of ${committer.meanBatchEvents} for ${baselineSeconds} s`,
+    );
+    base = await baseline(dir, committer.meanBatchEvents, baselineSeconds);
+  }
+
+  // 3. crash
   let crash: Record<string, unknown> | null = null;
   if (crashAfter > 0) {
     progress(`crash: ${connections} writers for ${crashAfter} s, then SIGKILL`);
@@ -347,6 +451,11 @@ try {
     },
     params: { duration, connections, eventsPerRequest: perRequest, tail, crashAfter },
     load: loadResult,
+    baseline: base,
+    serverOverRawAppend:
+      base === null
+        ? null
+        : Math.round((loadResult.eventsPerSecond / base.eventsPerSecond) * 100) / 100,
     tail: tailResult,
     crash,
   };
@@ -362,6 +471,18 @@ try {
     console.log(
       `      request latency p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms, max ${l.latencyMs.max} ms; errors ${l.errors}, timeouts ${l.timeouts}, non-2xx ${l.non2xx}`,
     );
+    const c = l.committer;
+    console.log(
+      `      group commits: ${c.batches}, mean ${c.meanBatchEvents} events (${c.meanBatchRequests} requests) in ${c.meanBatchMs} ms; committer busy ${Math.round(c.committerBusy * 100)}% of the time`,
+    );
+    console.log(
+      `      CPU: server ${l.cpu.server} s (${l.cpu.serverMsPer1000Events} ms per 1,000 events), load generator ${l.cpu.loadGenerator} s`,
+    );
+    if (base) {
+      console.log(
+        `baseline: Log.append alone, same events and hooks, batches of ${base.batch}: ${base.eventsPerSecond.toLocaleString("en-US")} events/s, ${base.cpuMsPer1000Events} CPU ms per 1,000 events; the server ingests ${Math.round((result.serverOverRawAppend as number) * 100)}% of that rate`,
+      );
+    }
     if (tailResult) {
       console.log(
         `tail: ${tailResult.events.toLocaleString("en-US")} events delivered; from request built p50 ${tailResult.fromTs.p50} ms, p99 ${tailResult.fromTs.p99} ms; from commit p50 ${tailResult.fromAt.p50} ms, p99 ${tailResult.fromAt.p99} ms`,
