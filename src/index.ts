@@ -218,6 +218,7 @@ export {
   SERVER_FILE,
   type ServerFile,
   type ServerOptions,
+  type ServerSoa,
   startServer,
   type TokenInfo,
 } from "./server/index.js";

@@ -10,7 +10,7 @@ import {
 } from "../../src/index.js";
 import { parseIndex, storeDir } from "../args.js";
 import { note } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 import { readSmallFile } from "./soa.js";
 
 interface Options {
@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option("--format <format>", "md, json or html (one self-contained page)", "md")
     .option("--out <file>", "write the report to FILE instead of stdout")
     .option("--samples <n>", "samples with proofs per control", "3")
-    .action((opts: Options) =>
+    .action((opts: Options, cmd: Command) =>
       run(false, async () => {
         if (!FORMATS.includes(opts.format)) {
           throw new LogsealError("E_USAGE", `--format must be one of ${FORMATS.join(", ")}`, {
@@ -57,13 +57,29 @@ export function register(program: Command): void {
           opts.soa === undefined
             ? undefined
             : parseSoa(await readSmallFile(opts.soa, "--soa", 4 << 20), opts.soa);
-        return withLog(storeDir(opts.store), async (log) => {
-          const report = await evidenceReport(log, {
-            samples,
-            ...(soa === undefined ? {} : { soa, soaSource: opts.soa }),
+        return withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
+          const period = {
             ...(opts.from === undefined ? {} : { from: opts.from }),
             ...(opts.to === undefined ? {} : { to: opts.to }),
-          });
+          };
+          let report: EvidenceReport;
+          if (src.client) {
+            // The server reports against the SoA it was started with (`serve --soa`).
+            if (soa !== undefined) {
+              throw new LogsealError(
+                "E_USAGE",
+                "--soa cannot be sent to the server: it reports against the SoA it was started with ('logseal serve --soa FILE'); drop --soa, or restart the server with it",
+                { location: { field: "--soa" } },
+              );
+            }
+            report = await src.client.evidence({ samples, ...period });
+          } else {
+            report = await evidenceReport(src.log, {
+              samples,
+              ...(soa === undefined ? {} : { soa, soaSource: opts.soa }),
+              ...period,
+            });
+          }
           const text = renderEvidence(report, opts.format);
           if (opts.out === undefined) process.stdout.write(text);
           else {

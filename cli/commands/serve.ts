@@ -5,6 +5,7 @@ import {
   LogsealError,
   listTokens,
   open,
+  parseSoa,
   type ServerOptions,
   startServer,
 } from "../../src/index.js";
@@ -12,6 +13,7 @@ import { parseIndex, storeDir } from "../args.js";
 import { note, print } from "../output.js";
 import { run } from "../run.js";
 import { openOptions } from "../vault.js";
+import { readSmallFile } from "./soa.js";
 
 interface ServeOpts {
   store?: string;
@@ -21,6 +23,7 @@ interface ServeOpts {
   checkpointInterval: string;
   rateLimit: string;
   maxBody: string;
+  soa?: string;
   json?: boolean;
 }
 
@@ -45,6 +48,10 @@ export function register(program: Command): void {
     )
     .option("--rate-limit <n>", "requests per second per token (bursts of twice as many)", "1000")
     .option("--max-body <bytes>", "largest request body", String(8 * 1024 * 1024))
+    .option(
+      "--soa <file>",
+      "the Statement of Applicability GET /v1/evidence reports against (default: every control applicable)",
+    )
     .option("--json", "print {url, pid, store} as one JSON line once listening")
     .action((opts: ServeOpts) =>
       run(opts.json === true, async () => {
@@ -55,6 +62,13 @@ export function register(program: Command): void {
         if (rate < 1) throw new LogsealError("E_USAGE", "--rate-limit must be at least 1");
         const maxBody = parseIndex(opts.maxBody, "--max-body");
         const tls = await readTls(opts.tlsCert, opts.tlsKey);
+        const soa =
+          opts.soa === undefined
+            ? undefined
+            : {
+                soa: parseSoa(await readSmallFile(opts.soa, "--soa", 4 << 20), opts.soa),
+                source: opts.soa,
+              };
         const log = await open(dir, openOptions());
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
@@ -67,6 +81,7 @@ export function register(program: Command): void {
             onError: (e) => note(`logseal serve: ${e instanceof Error ? e.message : String(e)}`),
           };
           if (tls !== undefined) options.tls = tls;
+          if (soa !== undefined) options.soa = soa;
           server = await startServer(log, options);
         } catch (e) {
           await log.close();

@@ -8,6 +8,7 @@
  * (`checkInclusion`, `openCheckpoint`) like any other.
  */
 import { fromBase64 } from "../bytes.js";
+import type { EvidenceReport } from "../controls/evidence.js";
 import { type ErrorCode, type Location, LogsealError } from "../errors.js";
 import { decodeLeaf, type Event } from "../event/index.js";
 import type { Direction, LineageGraph } from "../lineage/graph.js";
@@ -128,6 +129,16 @@ export class LogClient {
   async listCheckpoints(): Promise<StoredCheckpoint[]> {
     return (await this.#json<{ checkpoints: StoredCheckpoint[] }>("GET", "/v1/checkpoints"))
       .checkpoints;
+  }
+
+  /**
+   * `GET /v1/evidence`: the report of `logseal evidence --format json` against the server's
+   * Statement of Applicability (auditor or admin). Times as `logseal evidence` reads them.
+   */
+  evidence(
+    options: { from?: number | string; to?: number | string; samples?: number } = {},
+  ): Promise<EvidenceReport> {
+    return this.#json("GET", `/v1/evidence${query({ ...options, format: "json" })}`);
   }
 
   /** Signs a checkpoint now (admin). */

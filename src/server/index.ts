@@ -11,6 +11,7 @@ export {
   LogClient,
   type LogInfo,
 } from "./client.js";
+export type { ServerSoa } from "./evidence-route.js";
 export type { EventFilter } from "./query.js";
 export { can, isRole, type Permission, ROLES, type Role } from "./roles.js";
 export { type LogServer, type ServerOptions, startServer } from "./server.js";

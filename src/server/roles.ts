@@ -3,7 +3,8 @@
  * matrix per endpoint).
  *
  *   viewer   read: events, entries, proofs, tiles, checkpoint, stream, log info; metrics
- *   auditor  viewer + history: every stored checkpoint (verification-related reads)
+ *   auditor  viewer + history: every stored checkpoint (verification-related reads); evidence
+ *            reports per control
  *   writer   append only
  *   admin    everything: + sign a checkpoint on demand, manage tokens
  *
@@ -15,13 +16,20 @@ export type Role = "viewer" | "auditor" | "writer" | "admin";
 export const ROLES: readonly Role[] = ["viewer", "auditor", "writer", "admin"];
 
 /** What an endpoint needs. */
-export type Permission = "read" | "history" | "append" | "checkpoint" | "tokens" | "metrics";
+export type Permission =
+  | "read"
+  | "history"
+  | "evidence"
+  | "append"
+  | "checkpoint"
+  | "tokens"
+  | "metrics";
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(["read", "metrics"]),
-  auditor: new Set(["read", "history", "metrics"]),
+  auditor: new Set(["read", "history", "evidence", "metrics"]),
   writer: new Set(["append"]),
-  admin: new Set(["read", "history", "append", "checkpoint", "tokens", "metrics"]),
+  admin: new Set(["read", "history", "evidence", "append", "checkpoint", "tokens", "metrics"]),
 };
 
 /** Whether `role` holds `permission`. */

@@ -16,6 +16,7 @@ import { consistencyProofToJSON, inclusionProofToJSON } from "../proofs.js";
 import type { StoredCheckpoint } from "../store/reader.js";
 import type { GroupCommitter } from "./committer.js";
 import { readEntries } from "./entries.js";
+import { type ServerSoa, sendEvidence } from "./evidence-route.js";
 import type { RwGate } from "./gate.js";
 import { errorBody, sendBytes, sendJson } from "./http.js";
 import { readBody, readBodyText } from "./ingest.js";
@@ -63,6 +64,8 @@ export interface RouteState {
   latest: () => StoredCheckpoint | undefined;
   /** Signs a checkpoint (when the tree grew, or always with `force`). */
   sign: (trigger: "request", force: boolean) => Promise<StoredCheckpoint | undefined>;
+  /** The Statement of Applicability of `GET /v1/evidence` (default: the template). */
+  soa?: ServerSoa;
 }
 
 const EVENT_TYPES = new Set([
@@ -350,6 +353,10 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
     sendJson(ctx.res, 200, await s.tokens.revoke(decodeURIComponent(ctx.rest)));
   };
 
+  // As `logseal evidence --format json|md|html`, with the server's SoA (evidence-route.ts).
+  const evidence = (ctx: Ctx) =>
+    sendEvidence(s.log, s.soa, only(ctx.url, ["from", "to", "samples", "format"]), ctx.res);
+
   const metricsText = (ctx: Ctx) => {
     sendBytes(ctx.res, 200, s.metrics.render(), {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
@@ -378,6 +385,7 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
     "/v1/checkpoints": {
       GET: { name: "checkpoints", permission: "history", handle: checkpoints },
     },
+    "/v1/evidence": { GET: { name: "evidence", permission: "evidence", handle: evidence } },
     "/v1/checkpoint": {
       POST: { name: "checkpoint.sign", permission: "checkpoint", handle: signNow },
     },

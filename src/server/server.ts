@@ -24,6 +24,7 @@ import type { Log } from "../log.js";
 import type { StoredCheckpoint } from "../store/reader.js";
 import { GroupCommitter } from "./committer.js";
 import { DenialRecorder } from "./denials.js";
+import type { ServerSoa } from "./evidence-route.js";
 import { RwGate } from "./gate.js";
 import { errorBody, sendError, sendJson } from "./http.js";
 import { IngestPool } from "./ingest-pool.js";
@@ -73,6 +74,11 @@ export interface ServerOptions {
    * at least 1, at most 4; 0: on the main thread). Running from TypeScript sources, always 0.
    */
   ingestWorkers?: number;
+  /**
+   * The Statement of Applicability that `GET /v1/evidence` reports against, and its source (a
+   * file name, quoted in the report). Default: the template, every control applicable.
+   */
+  soa?: ServerSoa;
   /** Write `<store>/server.json` (default true). */
   serverFile?: boolean;
   /** Where to report errors that no request can carry (default: ignored). */
@@ -115,6 +121,7 @@ const DEFAULTS = {
 const DOING: Record<Permission, string> = {
   read: "read the log",
   history: "read the checkpoint history",
+  evidence: "read evidence reports",
   append: "append events",
   checkpoint: "sign checkpoints",
   tokens: "manage tokens",
@@ -203,6 +210,7 @@ export async function startServer(log: Log, options: ServerOptions = {}): Promis
     options: o,
     latest: () => latest,
     sign,
+    ...(options.soa === undefined ? {} : { soa: options.soa }),
   });
 
   const handle = async (

@@ -3,8 +3,9 @@
  * malformed header and a revoked token. Every denial (401, 403) must be in the log as an
  * `access.denied` event naming the caller, the request and the reason.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { can, type Permission, type Role } from "../../src/index.js";
+import { can, type Permission, ROLES, type Role } from "../../src/index.js";
 import { allEvents, event, post, startTestServer, type TestServer, until } from "./server.js";
 
 type Caller = Role | "none" | "bad" | "malformed" | "revoked";
@@ -72,6 +73,12 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: () => "/v1/proof/consistency?from=1", permission: "read", ok: 200 },
   { method: "GET", path: () => "/v1/stream?from=0", permission: "read", ok: 200, stream: true },
   { method: "GET", path: () => "/v1/checkpoints", permission: "history", ok: 200 },
+  {
+    method: "GET",
+    path: () => "/v1/evidence?samples=1&from=-3650d",
+    permission: "evidence",
+    ok: 200,
+  },
   { method: "GET", path: () => "/metrics", permission: "metrics", ok: 200 },
   {
     method: "POST",
@@ -135,6 +142,35 @@ afterAll(() => t.stop());
 const results: Array<{ caller: Caller; method: string; path: string; status: number }> = [];
 
 describe("the role matrix", () => {
+  it("is the one formats/http-api.md documents, for every endpoint tested here", () => {
+    const doc = readFileSync(new URL("../../formats/http-api.md", import.meta.url), "utf8");
+    const section = doc.slice(doc.indexOf("## Roles"), doc.indexOf("## Errors"));
+    const rows = new Map<string, { grants: boolean[]; endpoints: string }>();
+    for (const m of section.matchAll(/^\| ([a-z]+) \|(.*)\|(.*)\|(.*)\|(.*)\| (.*) \|$/gm)) {
+      const cells = [m[2], m[3], m[4], m[5]].map((c) => (c as string).trim() === "✓");
+      rows.set(m[1] as string, { grants: cells, endpoints: m[6] as string });
+    }
+    const permissions = new Set(ENDPOINTS.flatMap((e) => (e.permission ? [e.permission] : [])));
+    for (const p of permissions) {
+      const row = rows.get(p);
+      expect(row, `no row for ${p} in the Roles table`).toBeDefined();
+      // Columns in the table's order: viewer, auditor, writer, admin (ROLES' order).
+      expect(row?.grants, p).toEqual(ROLES.map((r) => can(r, p)));
+    }
+    for (const e of ENDPOINTS) {
+      if (e.permission === null) continue;
+      const path = (e.label ?? e.path("admin")).split("?")[0] as string;
+      const documented = (rows.get(e.permission)?.endpoints ?? "")
+        .replaceAll("<asset>", "ASSET")
+        .replaceAll("<name or id>", "victim-admin")
+        .replaceAll("<index>", "1")
+        .replaceAll("`GET /tile/…`", "`GET /tile/0/000.p/W`, `GET /tile/entries/000.p/W`");
+      expect(documented, `${e.method} ${path} under ${e.permission}`).toContain(
+        `${e.method} ${path}`,
+      );
+    }
+  });
+
   const cases = ENDPOINTS.flatMap((e, ei) => CALLERS.map((c) => [e, c, ei] as const));
   it.each(cases.map(([e, c, ei]) => [`${e.method} ${e.label ?? e.path(c)}`, c, e, ei] as const))(
     "%s as %s",
