@@ -142,7 +142,10 @@ export class StreamHub {
       this.#metrics.streamEvents.inc(undefined, sent);
       if (sub.res.writableLength > this.#options.maxBuffer) {
         this.#metrics.streamDropped.inc();
+        // Destroyed, not ended: `end` would wait for the unread bytes to flush to a client that
+        // reads nothing, keeping them in memory and the socket open for as long as it stalls.
         this.#end(sub);
+        sub.res.destroy();
       }
     }
   }

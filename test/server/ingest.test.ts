@@ -141,6 +141,25 @@ describe("POST /v1/events", () => {
     });
   });
 
+  it("refuses a body that is not UTF-8 with 400 E_INPUT_JSON and stores nothing", async () => {
+    const text = new TextEncoder().encode(JSON.stringify(event(1, { details: { note: "é" } })));
+    // The é (0xc3 0xa9) cut to its first byte: an invalid sequence.
+    const at = text.indexOf(0xa9);
+    const bad = new Uint8Array([...text.subarray(0, at), ...text.subarray(at + 1)]);
+    await nothingStored(async () => {
+      const r = await t.request("/v1/events", {
+        method: "POST",
+        as: t.tokens.writer,
+        headers: { "Content-Type": "application/json" },
+        body: bad,
+      });
+      expect(r.status).toBe(400);
+      const e = (await r.json()) as ErrorBody;
+      expect(e.error.code).toBe("E_INPUT_JSON");
+      expect(e.error.message).toContain("UTF-8");
+    });
+  });
+
   it("refuses more events than a request may hold with 413", async () => {
     await nothingStored(async () => {
       const r = await post(

@@ -77,6 +77,49 @@ describe("timeouts", () => {
   });
 });
 
+describe("idle and silent clients", () => {
+  it("closes a kept-alive connection left idle, and one that never sends a byte", async () => {
+    const t = await startTestServer({
+      keepAliveTimeout: 300,
+      headersTimeout: 400,
+      requestTimeout: 800,
+      connectionsCheckingInterval: 50,
+    });
+    try {
+      const { hostname, port } = new URL(t.url);
+      const open = (send: string) =>
+        new Promise<{ ms: number; received: string }>((resolve, reject) => {
+          const t0 = Date.now();
+          let received = "";
+          const socket = connect(Number(port), hostname, () => {
+            if (send !== "") socket.write(send);
+          });
+          socket.setEncoding("utf8").on("data", (d: string) => (received += d));
+          socket.on("error", () => {});
+          socket.on("close", () => resolve({ ms: Date.now() - t0, received }));
+          setTimeout(() => {
+            socket.destroy();
+            reject(new Error("the server kept the connection open"));
+          }, 8000).unref();
+        });
+      // One request answered, then silence: closed after the keep-alive timeout, not before.
+      const idle = await open(
+        `GET /v1/log HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${t.tokens.viewer}\r\n\r\n`,
+      );
+      expect(idle.received).toMatch(/^HTTP\/1\.1 200 /);
+      expect(idle.received).toContain("Keep-Alive: timeout=");
+      expect(idle.ms).toBeGreaterThanOrEqual(250);
+      expect(idle.ms).toBeLessThan(3000);
+      // Connected, nothing sent: cut off by the headers timeout.
+      const silent = await open("");
+      expect(silent.ms).toBeLessThan(3000);
+      expect((await t.request("/v1/log", { as: t.tokens.viewer })).status).toBe(200);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe("checkpoints", () => {
   it("signs one every interval when the tree grew, and none when it did not", async () => {
     const t = await startTestServer({ checkpointInterval: 150 });

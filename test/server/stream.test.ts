@@ -1,4 +1,5 @@
 /** GET /v1/stream: live tail over server-sent events, backfill, resume from Last-Event-ID. */
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Event, LogClient } from "../../src/index.js";
 import { allEvents, event, post, startTestServer, type TestServer, until } from "./server.js";
@@ -136,4 +137,78 @@ describe("the live tail", () => {
       await w.stop();
     }
   });
+
+  it("cuts off a subscriber that stops reading, and only that one; it resumes after its last id", async () => {
+    const w = await startTestServer({ stream: { maxBuffer: 1024 * 1024 } });
+    try {
+      const metric = async (name: string) =>
+        Number(
+          new RegExp(`^${name} (\\d+)$`, "m").exec(
+            await (await w.request("/metrics", { as: w.tokens.viewer })).text(),
+          )?.[1],
+        );
+      // A raw client that reads the response headers, then nothing more.
+      const { hostname, port } = new URL(w.url);
+      let head = "";
+      const stalled = connect(Number(port), hostname, () =>
+        stalled.write(
+          `GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${w.tokens.viewer}\r\n\r\n`,
+        ),
+      );
+      stalled.setEncoding("utf8").on("data", (d: string) => {
+        head += d;
+        if (head.includes("retry: 1000")) stalled.pause();
+      });
+      stalled.on("error", () => {});
+      const reader = new LogClient(w.url, { token: w.tokens.viewer });
+      const abort = new AbortController();
+      const got: number[] = [];
+      const done = (async () => {
+        for await (const e of reader.stream({ from: 0, signal: abort.signal })) got.push(e.index);
+      })().catch(() => {});
+      await until(async () => (await metric("logseal_stream_subscribers")) === 2);
+
+      // Megabytes of events: more than the loopback socket buffers and the 1 MiB allowed, in
+      // requests of 100 KiB, which a reader that keeps up takes in stride.
+      const pad = "x".repeat(1000);
+      let n = 0;
+      while ((await metric("logseal_stream_dropped_total")) === 0) {
+        const batch = Array.from({ length: 100 }, () =>
+          event(n, { id: `slow-${n++}`, details: { pad } }),
+        );
+        expect((await post(w, batch)).status).toBe(200);
+        if (n > 40_000) throw new Error("the stalled subscriber was never cut off");
+      }
+      await until(async () => (await metric("logseal_stream_subscribers")) === 1);
+      // It reads what reached it before the cut, then goes away.
+      stalled.resume();
+      await new Promise((r) => setTimeout(r, 200));
+      stalled.destroy();
+      // The reader that keeps up gets everything, in order.
+      await until(() => got.length === n, 20_000);
+      abort.abort();
+      await done;
+      expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+      // The cut-off client resumes after the last id it read, with nothing skipped.
+      const ids = [...head.matchAll(/^id: (\d+)\nevent: entry\ndata: .*\n\n/gm)].map((m) =>
+        Number(m[1]),
+      );
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids.at(-1)).toBeLessThan(n - 1);
+      const last = ids.at(-1) ?? -1;
+      const again: number[] = [];
+      const abort2 = new AbortController();
+      const resumed = (async () => {
+        for await (const e of reader.stream({ lastEventId: last, signal: abort2.signal })) {
+          again.push(e.index);
+          if (again.length === n - last - 1) abort2.abort();
+        }
+      })().catch(() => {});
+      await until(() => again.length === n - last - 1, 20_000);
+      await resumed;
+      expect(again).toEqual(Array.from({ length: n - last - 1 }, (_, i) => last + 1 + i));
+    } finally {
+      await w.stop();
+    }
+  }, 60_000);
 });
