@@ -10,6 +10,7 @@ import {
   createToken,
   fromBase64,
   init,
+  LogClient,
   open,
   openCheckpoint,
   parseVkey,
@@ -162,6 +163,12 @@ describe("a second logseal process and a running server", () => {
     const s = await serve(store, "--checkpoint-interval", "1");
     const acked: string[] = [];
     let stop = false;
+    // A live-tail reader from the start of the log, cut off by the kill; it resumes below.
+    const seen: number[] = [];
+    const tail = (async () => {
+      const c = new LogClient(s.url, { token: tokens.viewer as string });
+      for await (const e of c.stream({ from: 0 })) seen.push(e.index);
+    })().catch(() => {});
     const writer = async (w: number) => {
       for (let n = 0; !stop; n++) {
         const ids = Array.from({ length: 50 }, (_, i) => `k-${w}-${n}-${i}`);
@@ -202,8 +209,32 @@ describe("a second logseal process and a running server", () => {
     }
 
     // A new server starts on the store (over the stale server.json) and serves the events.
+    await tail;
+    expect(seen.length).toBeGreaterThan(0);
+    const size = await (async () => {
+      const l = await open(store);
+      try {
+        return l.size;
+      } finally {
+        await l.close();
+      }
+    })();
     const again = await serve(store);
     try {
+      // The tail resumes after the last index it got: every entry once, in order.
+      // It may have kept up to the kill; three more entries make sure there is a live part.
+      const lastSeen = seen.at(-1) as number;
+      const more = await new LogClient(again.url, { token: tokens.writer as string }).append(
+        [0, 1, 2].map((i) => event(i, { id: `after-restart-${i}` })),
+      );
+      expect(more.size).toBe(size + 3);
+      const c = new LogClient(again.url, { token: tokens.viewer as string });
+      const abort = new AbortController();
+      for await (const e of c.stream({ lastEventId: lastSeen, signal: abort.signal })) {
+        seen.push(e.index);
+        if (e.index === more.size - 1) abort.abort();
+      }
+      expect(seen).toEqual(Array.from({ length: more.size }, (_, i) => i));
       const last = acked.at(-1) as string;
       const r = await fetch(`${again.url}/v1/events?limit=1000`, {
         headers: { Authorization: `Bearer ${tokens.viewer}` },
