@@ -14,21 +14,21 @@
  *   write-ahead log, which survives the death of the process (`kill -9`).
  * - The queue is bounded in events: beyond `maxQueueEvents`, `submit` refuses with
  *   `E_SERVER_BUSY` (HTTP 503 with Retry-After) instead of letting latency grow without bound.
- * - Every event of a batch gets the same integration time `at`, passed to `Log.append`, so the
- *   committed events are known without reading them back (for the live tail).
+ * - The live tail gets the entries as stored, from a contributor registered on the log: the
+ *   leaves the append path just encoded, after masking and the controls mapping, never the
+ *   request's clear values (a viewer reads masked values only).
  */
 
 import { LogsealError } from "../errors.js";
 import type { EventInput } from "../event/index.js";
-import type { Appended, Log } from "../log.js";
+import type { Appended, Log, NewEntry } from "../log.js";
 import type { RwGate } from "./gate.js";
 import type { ServerMetrics } from "./metrics.js";
 
 /** What one group commit appended, in index order (duplicates by id left out). */
 export interface CommittedBatch {
-  /** The integration time `at` of every event in the batch. */
-  at: number;
-  entries: Array<{ index: number; input: EventInput }>;
+  /** The new entries as stored (each decodes its event from its leaf on first use). */
+  entries: ReadonlyArray<NewEntry>;
   /** The tree size after the batch. */
   size: number;
 }
@@ -65,6 +65,8 @@ export class GroupCommitter {
   #running = false;
   #closed = false;
   #idle: Array<() => void> = [];
+  /** The new entries of the append in progress, handed over by the contributor below. */
+  #stored: ReadonlyArray<NewEntry> | undefined;
 
   constructor(
     log: Log,
@@ -78,6 +80,15 @@ export class GroupCommitter {
     this.#options = options;
     this.#metrics = metrics;
     this.#onCommit = onCommit;
+    // No puts: it only sees the entries as encoded (the lineage indexer already has them
+    // decoded lazily, so this costs nothing until a subscriber reads an event).
+    log.addContributor({
+      name: "server.live-tail",
+      puts: async (entries) => {
+        this.#stored = entries;
+        return [];
+      },
+    });
   }
 
   /** Events waiting for a batch. */
@@ -173,9 +184,13 @@ export class GroupCommitter {
       group.length === 1 ? (group[0] as Pending).events : group.flatMap((p) => p.events);
     const at = Date.now();
     const t0 = performance.now();
-    const { results, size } = await this.#gate.write(async () => {
+    const { results, size, stored } = await this.#gate.write(async () => {
+      this.#stored = undefined;
       const results = await this.#log.append(values, { now: at });
-      return { results, size: this.#log.size };
+      // Set by the contributor during the append (TypeScript cannot see that).
+      const stored = this.#stored as ReadonlyArray<NewEntry> | undefined;
+      this.#stored = undefined;
+      return { results, size: this.#log.size, stored };
     });
     const t1 = performance.now();
     const m = this.#metrics;
@@ -184,24 +199,24 @@ export class GroupCommitter {
     m.batchRequests.observe(group.length);
     m.batchDuration.observe((t1 - t0) / 1000);
 
-    const entries: CommittedBatch["entries"] = [];
+    let added = 0;
     let offset = 0;
     for (const p of group) {
       const mine = results.slice(offset, offset + p.events.length);
-      for (let i = 0; i < mine.length; i++) {
-        const r = mine[i] as Appended;
-        if (!r.duplicate) entries.push({ index: r.index, input: p.events[i] as EventInput });
-      }
+      for (const r of mine) if (!r.duplicate) added++;
       offset += p.events.length;
       m.appendLatency.observe((t1 - p.queuedAt) / 1000);
       p.resolve({ results: mine, size });
     }
     m.appendRequests.inc(undefined, group.length);
-    m.eventsAppended.inc(undefined, entries.length);
-    m.duplicates.inc(undefined, values.length - entries.length);
-    if (entries.length === 0) return;
+    m.eventsAppended.inc(undefined, added);
+    m.duplicates.inc(undefined, values.length - added);
+    // Entries that are not exactly this batch's (another append in between) are not published:
+    // the live tail then finds a gap at the next batch and reads the entries back.
+    if (added === 0 || stored === undefined || stored.length !== added) return;
+    if (stored[stored.length - 1]?.index !== size - 1) return;
     try {
-      this.#onCommit({ at, entries, size });
+      this.#onCommit({ entries: stored, size });
     } catch {
       // The batch is durable and acknowledged: a failing subscriber must not make it look failed.
     }

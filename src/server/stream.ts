@@ -17,7 +17,6 @@
  * `Last-Event-ID`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { completeEvent } from "../event/index.js";
 import type { LogReader } from "../store/reader.js";
 import type { CommittedBatch } from "./committer.js";
 import { readEntries } from "./entries.js";
@@ -113,10 +112,9 @@ export class StreamHub {
         continue;
       }
       if (sub.next >= batch.size) continue;
-      frames ??= batch.entries.map((e) => {
-        const event = completeEvent(e.input, batch.at);
-        return frame(e.index, JSON.stringify({ index: e.index, event }));
-      });
+      frames ??= batch.entries.map((e) =>
+        frame(e.index, JSON.stringify({ index: e.index, event: e.event })),
+      );
       let text: string;
       let sent = 0;
       if (sub.next === first && isEmpty(sub.filter)) {
@@ -128,9 +126,7 @@ export class StreamHub {
         for (let i = 0; i < batch.entries.length; i++) {
           const e = batch.entries[i] as CommittedBatch["entries"][number];
           if (e.index < sub.next) continue;
-          if (!isEmpty(sub.filter) && !matches(sub.filter, completeEvent(e.input, batch.at))) {
-            continue;
-          }
+          if (!isEmpty(sub.filter) && !matches(sub.filter, e.event)) continue;
           parts.push(frames[i] as string);
         }
         text = parts.join("");

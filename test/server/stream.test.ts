@@ -47,6 +47,25 @@ describe("the live tail", () => {
     for (const g of s.got) expect(g.event).toEqual(stored[g.index]);
   });
 
+  it("sends events as stored, masked: never a request's clear value", async () => {
+    const s = collect();
+    await until(async () =>
+      /^logseal_stream_subscribers 1$/m.test(
+        await (await t.request("/metrics", { as: t.tokens.viewer })).text(),
+      ),
+    );
+    const r = await post(t, [
+      event(1, { id: "pii-1", details: { contact: "jane.doe@example.com" } }),
+    ]);
+    const index = ((await r.json()) as { entries: Array<{ index: number }> }).entries[0]?.index;
+    await until(() => s.got.some((g) => g.index === index));
+    await s.stop();
+    const streamed = s.got.find((g) => g.index === index) as (typeof s.got)[number];
+    expect(JSON.stringify(streamed)).not.toContain("jane.doe");
+    expect((streamed.event.details as { contact: string }).contact).toBe("j***@example.com");
+    expect(streamed.event).toEqual((await allEvents(t.log))[index as number]);
+  });
+
   it("backfills from ?from= and goes live with no gap or repeat while appends run", async () => {
     const writer = (async () => {
       for (let k = 0; k < 20; k++)
