@@ -119,6 +119,7 @@ const crashAfter = bounded("crash", 3, 0, 60);
 const baselineSeconds = bounded("baseline", Math.min(duration, 15), 0, 600);
 const tail = option("tail", "all");
 const cpuProf = option("cpu-prof", "");
+const nodeFlags = option("node-flags", "");
 const asJson = process.argv.includes("--json");
 if (tail !== "all" && tail !== "none") throw new Error("--tail must be all or none");
 if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
@@ -154,6 +155,7 @@ function serve(store: string): Promise<Served> {
     process.execPath,
     [
       ...(cpuProf === "" ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProf]),
+      ...(nodeFlags === "" ? [] : nodeFlags.split(" ")),
       MAIN,
       "serve",
       "--store",
