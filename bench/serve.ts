@@ -4,13 +4,19 @@
  * then killed with SIGKILL mid-load and restarted.
  *
  *   npm run bench:serve -- [--duration S] [--connections C] [--events N] [--tail all|none]
- *                          [--crash S] [--json]
+ *                          [--crash S] [--baseline S] [--sync] [--node-flags F] [--cpu-prof DIR]
+ *                          [--json]
  *
  *   --duration S     seconds of load on POST /v1/events (default 60, at most 600)
  *   --connections C  autocannon connections, one request in flight each (default 16, at most 256)
  *   --events N       events per request (default 100, at most 10000)
  *   --tail all|none  one subscriber on GET /v1/stream receiving every event (default all)
  *   --crash S        seconds of load before the SIGKILL in the crash phase (default 3; 0 skips it)
+ *   --baseline S     seconds of Log.append alone on the same events and hooks, in batches of the
+ *                    server's mean group commit (default min(duration, 15); 0 skips it)
+ *   --sync           run `logseal serve --sync` (fsync each group commit)
+ *   --node-flags F   V8/Node flags for the server process (space-separated)
+ *   --cpu-prof DIR   write the server's CPU profiles (main thread and ingest workers) to DIR
  *   --json           one JSON object on stdout instead of the table
  *
  * Phases:
@@ -19,7 +25,11 @@
  *     p50/p99 and every error, non-2xx answer and timeout. The subscriber (its own process)
  *     records, per event, now − ts (from the producer building the request to delivery) and
  *     now − at (from the group commit to delivery).
- *  2. crash: C writers POST with their own fetch loop and record each id the server
+ *  2. baseline: `Log.append` in this process on a fresh store with the same hooks, on the same
+ *     events, in batches of the server's mean group commit (read from its /metrics); the
+ *     server's rate over this one is its overhead ratio. The server's CPU seconds (/proc) and
+ *     the group-commit figures of its /metrics are reported with the load.
+ *  3. crash: C writers POST with their own fetch loop and record each id the server
  *     acknowledged; after --crash seconds the server gets SIGKILL. The store is then opened
  *     directly: every acknowledged id must be present, and `verifyLog` must pass. Then a new
  *     server is started on the store, serves `/healthz` and the log size, and stops on SIGTERM.
@@ -120,6 +130,7 @@ const baselineSeconds = bounded("baseline", Math.min(duration, 15), 0, 600);
 const tail = option("tail", "all");
 const cpuProf = option("cpu-prof", "");
 const nodeFlags = option("node-flags", "");
+const sync = process.argv.includes("--sync");
 const asJson = process.argv.includes("--json");
 if (tail !== "all" && tail !== "none") throw new Error("--tail must be all or none");
 if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
@@ -158,6 +169,7 @@ function serve(store: string): Promise<Served> {
       ...(nodeFlags === "" ? [] : nodeFlags.split(" ")),
       MAIN,
       "serve",
+      ...(sync ? ["--sync"] : []),
       "--store",
       store,
       "--listen",

@@ -198,6 +198,11 @@ export interface OpenOptions {
    * whose verify screen reads every bundle) passes `VERIFY_MAX_OPEN_FILES` to stay bounded.
    */
   maxOpenFiles?: number;
+  /**
+   * `fsync` every write before it resolves: an append then survives a crash of the machine,
+   * not only of the process (`logseal serve --sync`; one flush per group commit).
+   */
+  sync?: boolean;
 }
 
 /**

@@ -24,6 +24,7 @@ interface ServeOpts {
   rateLimit: string;
   maxBody: string;
   soa?: string;
+  sync?: boolean;
   json?: boolean;
 }
 
@@ -52,6 +53,10 @@ export function register(program: Command): void {
       "--soa <file>",
       "the Statement of Applicability GET /v1/evidence reports against (default: every control applicable)",
     )
+    .option(
+      "--sync",
+      "fsync each group commit before acknowledging it: appends survive a machine crash, not only kill -9",
+    )
     .option("--json", "print {url, pid, store} as one JSON line once listening")
     .action((opts: ServeOpts) =>
       run(opts.json === true, async () => {
@@ -69,7 +74,7 @@ export function register(program: Command): void {
                 soa: parseSoa(await readSmallFile(opts.soa, "--soa", 4 << 20), opts.soa),
                 source: opts.soa,
               };
-        const log = await open(dir, openOptions());
+        const log = await open(dir, { ...openOptions(), ...(opts.sync ? { sync: true } : {}) });
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
           const options: ServerOptions = {

@@ -76,6 +76,12 @@ export interface OpenStoreOptions {
    * Without it, `<store>/vault.key` is used when it exists.
    */
   vaultKey?: VaultKeySource;
+  /**
+   * Flush every write to disk (`fsync`) before it resolves, so that what was written survives
+   * a crash of the machine, not only of the process (default false: LevelDB's write-ahead log
+   * in the page cache, which survives `kill -9`). `logseal serve --sync`.
+   */
+  sync?: boolean;
 }
 
 export class LevelStore implements LogReader {
@@ -94,6 +100,7 @@ export class LevelStore implements LogReader {
   readonly #bundleKey: Uint8Array | undefined;
   #vaultKey: Uint8Array | undefined;
   readonly #vaultKeySource: VaultKeySource | undefined;
+  #sync = false;
 
   private constructor(
     dir: string,
@@ -241,11 +248,18 @@ export class LevelStore implements LogReader {
         keys.vault = await unlockVault(dir, meta, options.vaultKey);
         keys.bundle = openBundleKey(dir, encryption, keys.vault);
       }
-      return new LevelStore(dir, db, { origin, vkey, size }, keys);
+      const store = new LevelStore(dir, db, { origin, vkey, size }, keys);
+      store.#sync = options.sync === true;
+      return store;
     } catch (e) {
       await db.close();
       throw e;
     }
+  }
+
+  /** Whether every write is flushed to disk before it resolves (see OpenStoreOptions.sync). */
+  get sync(): boolean {
+    return this.#sync;
   }
 
   /** The signer key string from `signer.key`. */
@@ -393,7 +407,7 @@ export class LevelStore implements LogReader {
     const checkpoint = puts.some((p) => p.key.startsWith("c/"));
     if (checkpoint) this.#forgetLatest();
     try {
-      await this.#db.batch(ops);
+      await this.#db.batch(ops, { sync: this.#sync });
     } catch (e) {
       throw ioError(`cannot write to the store in ${this.dir}`, this.dir, e);
     } finally {
