@@ -4,7 +4,7 @@
  * then killed with SIGKILL mid-load and restarted.
  *
  *   npm run bench:serve -- [--duration S] [--connections C] [--events N] [--tail all|none]
- *                          [--crash S] [--baseline S] [--sync] [--node-flags F] [--cpu-prof DIR]
+ *                          [--crash S] [--baseline S] [--sync] [--ingest-workers N] [--node-flags F] [--cpu-prof DIR]
  *                          [--json]
  *
  *   --duration S     seconds of load on POST /v1/events (default 60, at most 600)
@@ -15,6 +15,7 @@
  *   --baseline S     seconds of Log.append alone on the same events and hooks, in batches of the
  *                    server's mean group commit (default min(duration, 15); 0 skips it)
  *   --sync           run `logseal serve --sync` (fsync each group commit)
+ *   --ingest-workers N  the server's parsing threads (`logseal serve --ingest-workers`)
  *   --node-flags F   V8/Node flags for the server process (space-separated)
  *   --cpu-prof DIR   write the server's CPU profiles (main thread and ingest workers) to DIR
  *   --json           one JSON object on stdout instead of the table
@@ -131,6 +132,7 @@ const tail = option("tail", "all");
 const cpuProf = option("cpu-prof", "");
 const nodeFlags = option("node-flags", "");
 const sync = process.argv.includes("--sync");
+const workers = option("ingest-workers", "");
 const asJson = process.argv.includes("--json");
 if (tail !== "all" && tail !== "none") throw new Error("--tail must be all or none");
 if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
@@ -170,6 +172,7 @@ function serve(store: string): Promise<Served> {
       MAIN,
       "serve",
       ...(sync ? ["--sync"] : []),
+      ...(workers === "" ? [] : ["--ingest-workers", workers]),
       "--store",
       store,
       "--listen",

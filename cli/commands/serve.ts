@@ -25,6 +25,7 @@ interface ServeOpts {
   maxBody: string;
   soa?: string;
   sync?: boolean;
+  ingestWorkers?: string;
   json?: boolean;
 }
 
@@ -57,6 +58,10 @@ export function register(program: Command): void {
       "--sync",
       "fsync each group commit before acknowledging it: appends survive a machine crash, not only kill -9",
     )
+    .option(
+      "--ingest-workers <n>",
+      "threads that parse and validate request bodies (default: one fewer than the cores, 1 to 4; 0: the main thread)",
+    )
     .option("--json", "print {url, pid, store} as one JSON line once listening")
     .action((opts: ServeOpts) =>
       run(opts.json === true, async () => {
@@ -66,6 +71,15 @@ export function register(program: Command): void {
         const rate = parseIndex(opts.rateLimit, "--rate-limit");
         if (rate < 1) throw new LogsealError("E_USAGE", "--rate-limit must be at least 1");
         const maxBody = parseIndex(opts.maxBody, "--max-body");
+        const workers =
+          opts.ingestWorkers === undefined
+            ? undefined
+            : parseIndex(opts.ingestWorkers, "--ingest-workers");
+        if (workers !== undefined && workers > 16) {
+          throw new LogsealError("E_USAGE", "--ingest-workers must be 0 to 16", {
+            location: { field: "--ingest-workers" },
+          });
+        }
         const tls = await readTls(opts.tlsCert, opts.tlsKey);
         const soa =
           opts.soa === undefined
@@ -87,6 +101,7 @@ export function register(program: Command): void {
           };
           if (tls !== undefined) options.tls = tls;
           if (soa !== undefined) options.soa = soa;
+          if (workers !== undefined) options.ingestWorkers = workers;
           server = await startServer(log, options);
         } catch (e) {
           await log.close();
