@@ -215,11 +215,18 @@ export class GroupCommitter {
     // the live tail then finds a gap at the next batch and reads the entries back.
     if (added === 0 || stored === undefined || stored.length !== added) return;
     if (stored[stored.length - 1]?.index !== size - 1) return;
-    try {
-      this.#onCommit({ entries: stored, size });
-    } catch {
-      // The batch is durable and acknowledged: a failing subscriber must not make it look failed.
-    }
+    const publish = () => {
+      try {
+        this.#onCommit({ entries: stored, size });
+      } catch {
+        // The batch is durable and acknowledged: a failing subscriber must not make it fail.
+      }
+    };
+    // Deferred, so that the next batch starts first and the live-tail frames are built while it
+    // waits on LevelDB. setImmediate keeps the commit order. (measured, bench:serve --tail all,
+    // 10 s, two A/B pairs at load 6-8) The committer was inside Log.append 77% of the time
+    // when publishing inline, 92-98% deferred; 2,650 → 2,997 and 2,132 → 3,221 events/s.
+    setImmediate(publish);
   }
 
   #fail(group: Pending[], e: unknown): void {
