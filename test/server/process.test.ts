@@ -157,6 +157,59 @@ describe("a second logseal process and a running server", () => {
     }
   });
 
+  it("takes concurrent logseal append processes: every event once, one verified tree", {
+    timeout: 60_000,
+  }, async () => {
+    const s = await serve(store, "--checkpoint-interval", "0");
+    let before = 0;
+    try {
+      before = (await new LogClient(s.url, { token: tokens.viewer as string }).info()).size;
+      // Four writers; each pair shares 20 ids (a retry from another host): stored once.
+      const runs = await Promise.all(
+        [0, 1, 2, 3].map((w) =>
+          logseal(["append", "--store", store, "--json"], {
+            env: { LOGSEAL_TOKEN: tokens.writer as string },
+            input: jsonl([
+              ...Array.from({ length: 30 }, (_, i) => event(i, { id: `cw-${w}-${i}` })),
+              ...Array.from({ length: 20 }, (_, i) => event(i, { id: `cw-shared-${w >> 1}-${i}` })),
+            ]),
+          }),
+        ),
+      );
+      for (const r of runs) expect(r.code, r.stderr).toBe(0);
+      const answers = runs.map((r) =>
+        json<{
+          appended: number;
+          duplicates: number;
+          entries: Array<{ index: number; id: string }>;
+        }>(r),
+      );
+      expect(answers.reduce((n, a) => n + a.appended, 0)).toBe(4 * 30 + 2 * 20);
+      expect(answers.reduce((n, a) => n + a.duplicates, 0)).toBe(2 * 20);
+      // The two writers of a shared id were answered the same index.
+      const byId = new Map<string, Set<number>>();
+      for (const a of answers) {
+        for (const e of a.entries) byId.set(e.id, (byId.get(e.id) ?? new Set()).add(e.index));
+      }
+      expect([...byId.values()].every((set) => set.size === 1)).toBe(true);
+      expect(byId.size).toBe(4 * 30 + 2 * 20);
+      s.child.kill("SIGTERM");
+      expect(await s.exited).toBe(0);
+    } finally {
+      s.child.kill("SIGKILL");
+    }
+    const log = await open(store);
+    try {
+      expect(log.size).toBe(before + 160);
+      const ids = await log.store.lookupIds([...Array(30).keys()].map((i) => `cw-3-${i}`));
+      expect(ids.every((i) => i !== undefined && i >= before)).toBe(true);
+      const report = await verifyLog(log.store, { keys: [parseVkey(log.vkey)] });
+      expect(report.ok, JSON.stringify(report.failures)).toBe(true);
+    } finally {
+      await log.close();
+    }
+  });
+
   it("loses nothing it acknowledged when killed with SIGKILL mid-load, and restarts", {
     timeout: 60_000,
   }, async () => {
