@@ -146,6 +146,7 @@ export async function startServer(log: Log, options: ServerOptions = {}): Promis
     checkpointAge: () => (Date.now() - lastSignedAt) / 1000,
     queueEvents: (): number => committer.queuedEvents,
     subscribers: () => hub.count,
+    inFlight: () => inflight,
     uptime: () => (Date.now() - started) / 1000,
   });
   const hub = new StreamHub(log.store, () => log.size, metrics, o.stream);
