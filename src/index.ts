@@ -168,6 +168,7 @@ export {
   type Finding,
   KINDS,
   type Kind,
+  type LogAccess,
   MASKED_FIELD,
   MAX_RULES,
   type MaskedSecret,

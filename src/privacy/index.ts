@@ -11,6 +11,7 @@ export {
   type AccessOptions,
   type ErasureReport,
   eraseSubject,
+  type LogAccess,
   type PrivacyInit,
   type RevealedValue,
   type RevealReport,
