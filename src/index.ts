@@ -186,6 +186,8 @@ export {
   type RevealedValue,
   type RevealReport,
   revealEntry,
+  type RotationReport,
+  rotateVaultKey,
   SALT_LENGTH,
   validatePolicy,
   verifyCommitment,

@@ -110,7 +110,7 @@ export async function prepareVault(options: PrivacyInit): Promise<{
 }
 
 /** Reads a key file, or creates it (mode 0600) with a new key when it does not exist. */
-async function readOrCreateKeyFile(file: string): Promise<Uint8Array> {
+export async function readOrCreateKeyFile(file: string): Promise<Uint8Array> {
   const k = newKeyFile();
   try {
     await writeFile(file, k.text, { mode: 0o600, flag: "wx" });

@@ -40,3 +40,4 @@ export {
   parsePolicy,
   validatePolicy,
 } from "./policy.js";
+export { type RotationReport, rotateVaultKey } from "./rotate.js";

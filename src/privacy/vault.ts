@@ -71,7 +71,8 @@ export interface VaultMeta {
   pseudonym: string;
 }
 
-const PRIV_AAD = utf8("logseal-vault/v1 private-key");
+/** The associated data of the sealed private key in `v/meta`. */
+export const PRIV_AAD = utf8("logseal-vault/v1 private-key");
 
 /** The records of a new vault under `vaultKey`. */
 export function newVaultRecords(vaultKey: Uint8Array, kdf: Kdf, policy?: Policy): Put[] {

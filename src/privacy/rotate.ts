@@ -1,0 +1,170 @@
+/**
+ * Vault key rotation: `logseal vault rotate`. The vault key seals only two things in the store
+ * (formats/storage.md, "Vault and encryption at rest"): the vault's X25519 private key in
+ * `v/meta` (with the check value and the KDF description), and the entry-bundle key of an
+ * encrypted store in `meta/encryption`. Rotation opens both with the old key, seals them under
+ * the new one and writes the two records in one atomic LevelDB batch. Nothing else changes:
+ * the data keys are wrapped for the X25519 public key, which stays, and the entry bundles are
+ * encrypted under the bundle key, which stays; no leaf, tile, checkpoint or index is touched,
+ * and no event is appended (the log's contents are unchanged).
+ *
+ * Interrupted (killed, power lost) before the batch, the store is as it was and the old key
+ * opens it; after, the new key does. A new key file is created (mode 0600) before the batch, so
+ * a run that was cut short can be repeated with the same file.
+ */
+import { rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fromBase64, fromUtf8, toBase64, utf8 } from "../bytes.js";
+import { LogsealError } from "../errors.js";
+import {
+  deriveVaultKey,
+  keyCheck,
+  newKdf,
+  seal,
+  unseal,
+  type VaultKeySource,
+} from "../store/keys.js";
+import { META_ENCRYPTION, VAULT_KEY_FILE, VAULT_META } from "../store/layout.js";
+import { BUNDLE_KEY_AAD, LevelStore, type Put } from "../store/level-store.js";
+import { readOrCreateKeyFile } from "./access.js";
+import { PRIV_AAD, type VaultMeta } from "./vault.js";
+
+/** What `rotateVaultKey` did. */
+export interface RotationReport {
+  /** How the vault key is derived now: `scrypt` (a passphrase) or `key-file`. */
+  kdf: "scrypt" | "key-file";
+  /** The new key file, when the new key is one. */
+  keyFile?: string;
+  /** The store is encrypted at rest: its entry-bundle key was sealed again too. */
+  encrypted: boolean;
+  /** The records rewritten (in one batch). */
+  records: string[];
+  /** `<store>/vault.key` held the old key and was removed after the rotation. */
+  removedOldKeyFile?: string;
+}
+
+/**
+ * Re-seals what the vault key protects under a new key, in one atomic batch.
+ * @param dir the store (opened here, so no other process may hold it).
+ * @param from the old key (default: `<store>/vault.key`, as `open` finds it).
+ * @param to the new key: a passphrase, or a key file (created with a new key, mode 0600, when it
+ *   does not exist).
+ * @throws LogsealError E_VAULT_MISSING, E_VAULT_KEY_MISSING / _WRONG / _INSECURE / _INVALID (old
+ *   or new key), E_USAGE (the new key is the old one, or the new key file is the store's own
+ *   `vault.key`), E_STORE_LOCKED, E_STORE_CORRUPT, E_IO
+ */
+export async function rotateVaultKey(
+  dir: string,
+  from: VaultKeySource | undefined,
+  to: VaultKeySource,
+): Promise<RotationReport> {
+  const inStore = resolve(join(dir, VAULT_KEY_FILE));
+  if ("keyFile" in to && resolve(to.keyFile) === inStore) {
+    throw new LogsealError(
+      "E_USAGE",
+      `the new key file cannot be the store's own ${VAULT_KEY_FILE}, which holds the old key: give another path (move the file in afterwards if you want it there)`,
+      { location: { field: "--new-vault-key" } },
+    );
+  }
+  if ("passphrase" in to && to.passphrase === "") {
+    throw new LogsealError("E_VAULT_KEY_INVALID", "the new vault passphrase is empty");
+  }
+  if (
+    from !== undefined &&
+    "passphrase" in from &&
+    "passphrase" in to &&
+    from.passphrase === to.passphrase
+  ) {
+    throw new LogsealError(
+      "E_USAGE",
+      "the new vault passphrase is the old one: give a new passphrase or a new key file",
+      { location: { field: "LOGSEAL_NEW_VAULT_PASSPHRASE" } },
+    );
+  }
+  const store = await LevelStore.open(dir, from === undefined ? {} : { vaultKey: from });
+  try {
+    const [metaBytes, encryption] = await store.getMany([VAULT_META, META_ENCRYPTION]);
+    if (metaBytes === undefined) {
+      throw new LogsealError(
+        "E_VAULT_MISSING",
+        `the store ${dir} has no vault (it was created before logseal kept one): there is no vault key to rotate`,
+      );
+    }
+    const oldKey = await store.vaultKey(); // checks the old key against the store
+    const meta = parseMeta(dir, metaBytes);
+    const sealedPriv = fromBase64(meta.priv);
+    const priv = sealedPriv === null ? null : unseal(oldKey, sealedPriv, PRIV_AAD);
+    if (priv === null)
+      throw new LogsealError("E_STORE_CORRUPT", "the vault's private key is damaged");
+
+    const kdf = newKdf(to);
+    const newKey =
+      "passphrase" in to ? await deriveVaultKey(to, kdf) : await readOrCreateKeyFile(to.keyFile);
+    if (Buffer.compare(Buffer.from(newKey), Buffer.from(oldKey)) === 0) {
+      throw new LogsealError(
+        "E_USAGE",
+        "the new vault key is the old one: give a new passphrase or a new key file",
+        { location: { field: "--new-vault-key" } },
+      );
+    }
+    const next: VaultMeta = {
+      ...meta,
+      kdf,
+      check: keyCheck(newKey),
+      priv: toBase64(seal(newKey, priv, PRIV_AAD)),
+    };
+    const puts: Put[] = [{ key: VAULT_META, value: utf8(JSON.stringify(next)) }];
+    if (encryption !== undefined) {
+      puts.push({ key: META_ENCRYPTION, value: resealBundleKey(dir, encryption, oldKey, newKey) });
+    }
+    await store.write(puts);
+
+    const report: RotationReport = {
+      kdf: kdf.alg,
+      ...("keyFile" in to ? { keyFile: to.keyFile } : {}),
+      encrypted: encryption !== undefined,
+      records: puts.map((p) => p.key),
+    };
+    // The store's own key file holds the old key now: a store that keeps it would refuse the
+    // new key's users with a wrong-key error, and the old key is what rotation retires.
+    if (from === undefined || ("keyFile" in from && resolve(from.keyFile) === inStore)) {
+      await rm(inStore, { force: true });
+      report.removedOldKeyFile = inStore;
+    }
+    return report;
+  } finally {
+    await store.close();
+  }
+}
+
+function parseMeta(dir: string, bytes: Uint8Array): VaultMeta {
+  try {
+    const meta = JSON.parse(fromUtf8(bytes) ?? "") as VaultMeta;
+    if (typeof meta.priv === "string" && typeof meta.check === "string") return meta;
+  } catch {
+    // reported below
+  }
+  throw new LogsealError("E_STORE_CORRUPT", `the vault metadata of ${dir} is damaged`);
+}
+
+/** `meta/encryption` with the same bundle key, sealed under the new vault key. */
+function resealBundleKey(
+  dir: string,
+  encryption: Uint8Array,
+  oldKey: Uint8Array,
+  newKey: Uint8Array,
+): Uint8Array {
+  let record: { v?: unknown; alg?: unknown; key?: unknown } = {};
+  try {
+    record = JSON.parse(fromUtf8(encryption) ?? "") as typeof record;
+  } catch {
+    // reported below
+  }
+  const sealed = typeof record.key === "string" ? fromBase64(record.key) : null;
+  const key = sealed === null ? null : unseal(oldKey, sealed, utf8(BUNDLE_KEY_AAD));
+  if (key === null || key.length !== 32 || record.alg !== "aes-256-gcm") {
+    throw new LogsealError("E_STORE_CORRUPT", `the encryption metadata of ${dir} is damaged`);
+  }
+  const value = { ...record, key: toBase64(seal(newKey, key, utf8(BUNDLE_KEY_AAD))) };
+  return utf8(JSON.stringify(value));
+}
