@@ -33,7 +33,7 @@ export function register(program: Command): void {
           `rotated the vault key of ${dir}: now ${r.kdf === "scrypt" ? "a passphrase (LOGSEAL_VAULT_PASSPHRASE)" : `the key file ${r.keyFile}`}; the old key no longer opens it`,
         );
         print(
-          `re-sealed ${r.records.join(" and ")} in one batch${r.encrypted ? " (the entry-bundle key of this encrypted store included)" : ""}; entries, tiles and checkpoints are unchanged`,
+          `in one batch: a new vault key pair, ${r.dataKeys} data ${r.dataKeys === 1 ? "key" : "keys"} wrapped again for it${r.encrypted ? ", the entry-bundle key sealed again" : ""}; entries, tiles and checkpoints are unchanged`,
         );
         if (r.removedOldKeyFile !== undefined) {
           print(`removed ${r.removedOldKeyFile}, which held the old key`);

@@ -1,11 +1,17 @@
 /**
- * Vault key rotation: `logseal vault rotate`. The vault key seals only two things in the store
+ * Vault key rotation: `logseal vault rotate`. The vault key seals two things in the store
  * (formats/storage.md, "Vault and encryption at rest"): the vault's X25519 private key in
  * `v/meta` (with the check value and the KDF description), and the entry-bundle key of an
- * encrypted store in `meta/encryption`. Rotation opens both with the old key, seals them under
- * the new one and writes the two records in one atomic LevelDB batch. Nothing else changes:
- * the data keys are wrapped for the X25519 public key, which stays, and the entry bundles are
- * encrypted under the bundle key, which stays; no leaf, tile, checkpoint or index is touched,
+ * encrypted store in `meta/encryption`; through the private key, it protects every data key
+ * (`v/k/…`, wrapped for the vault's public key).
+ *
+ * Rotation opens all of them with the old key and, in one atomic LevelDB batch, writes a new
+ * X25519 key pair (the private key sealed under the new vault key), every live data key wrapped
+ * again for the new public key, and the bundle key sealed under the new vault key. A new key
+ * pair, not only a new seal on the old one: whoever learnt the old vault key and kept a copy of
+ * `v/meta` holds the old private key, which must not open the data keys of later appends. The
+ * data keys themselves stay (so the sealed values `v/c/…` stay), as do the erased ones (empty)
+ * and the bundle key (so the entry bundles stay); no leaf, tile, checkpoint or index is touched,
  * and no event is appended (the log's contents are unchanged).
  *
  * Interrupted (killed, power lost) before the batch, the store is as it was and the old key
@@ -27,7 +33,14 @@ import {
 import { META_ENCRYPTION, VAULT_KEY_FILE, VAULT_META } from "../store/layout.js";
 import { BUNDLE_KEY_AAD, LevelStore, type Put } from "../store/level-store.js";
 import { readOrCreateKeyFile } from "./access.js";
-import { PRIV_AAD, type VaultMeta } from "./vault.js";
+import {
+  dataKeyWrapper,
+  newVaultKeyPair,
+  PRIV_AAD,
+  unwrapDataKey,
+  type VaultMeta,
+  vaultPrivateKey,
+} from "./vault.js";
 
 /** What `rotateVaultKey` did. */
 export interface RotationReport {
@@ -37,8 +50,10 @@ export interface RotationReport {
   keyFile?: string;
   /** The store is encrypted at rest: its entry-bundle key was sealed again too. */
   encrypted: boolean;
-  /** The records rewritten (in one batch). */
+  /** The records rewritten besides the data keys (in the same batch). */
   records: string[];
+  /** The live data keys wrapped again for the new key pair. */
+  dataKeys: number;
   /** `<store>/vault.key` held the old key and was removed after the rotation. */
   removedOldKeyFile?: string;
 }
@@ -107,29 +122,50 @@ export async function rotateVaultKey(
         { location: { field: "--new-vault-key" } },
       );
     }
+    const pair = newVaultKeyPair();
     const next: VaultMeta = {
       ...meta,
       kdf,
       check: keyCheck(newKey),
-      priv: toBase64(seal(newKey, priv, PRIV_AAD)),
+      pub: pair.pub,
+      priv: toBase64(seal(newKey, pair.priv, PRIV_AAD)),
     };
     const puts: Put[] = [{ key: VAULT_META, value: utf8(JSON.stringify(next)) }];
+    // Every live data key, for the new key pair; erased ones (empty values) stay erased.
+    const oldPriv = vaultPrivateKey(meta.pub, priv);
+    const wrap = dataKeyWrapper(pair.publicKey);
+    const rewrapped: Put[] = [];
+    for await (const [key, value] of store.iterate({ gte: "v/k/", lt: "v/k/\xff" })) {
+      if (value.length === 0) continue;
+      const [sid, kid] = key.slice("v/k/".length).split("/");
+      const dataKey =
+        sid === undefined || kid === undefined ? null : unwrapDataKey(oldPriv, value, sid, kid);
+      if (dataKey === null) {
+        throw new LogsealError(
+          "E_STORE_CORRUPT",
+          `the vault's data key ${key} is damaged: nothing was changed`,
+          { details: { key } },
+        );
+      }
+      rewrapped.push({ key, value: wrap(dataKey, sid as string, kid as string) });
+    }
     if (encryption !== undefined) {
       puts.push({ key: META_ENCRYPTION, value: resealBundleKey(dir, encryption, oldKey, newKey) });
     }
-    await store.write(puts);
+    await store.write([...puts, ...rewrapped]);
 
     const report: RotationReport = {
       kdf: kdf.alg,
       ...("keyFile" in to ? { keyFile: to.keyFile } : {}),
       encrypted: encryption !== undefined,
       records: puts.map((p) => p.key),
+      dataKeys: rewrapped.length,
     };
     // The store's own key file holds the old key now: a store that keeps it would refuse the
     // new key's users with a wrong-key error, and the old key is what rotation retires.
     if (from === undefined || ("keyFile" in from && resolve(from.keyFile) === inStore)) {
       await rm(inStore, { force: true });
-      report.removedOldKeyFile = inStore;
+      report.removedOldKeyFile = join(dir, VAULT_KEY_FILE);
     }
     return report;
   } finally {
@@ -140,7 +176,13 @@ export async function rotateVaultKey(
 function parseMeta(dir: string, bytes: Uint8Array): VaultMeta {
   try {
     const meta = JSON.parse(fromUtf8(bytes) ?? "") as VaultMeta;
-    if (typeof meta.priv === "string" && typeof meta.check === "string") return meta;
+    if (
+      typeof meta.priv === "string" &&
+      typeof meta.check === "string" &&
+      typeof meta.pub === "string"
+    ) {
+      return meta;
+    }
   } catch {
     // reported below
   }

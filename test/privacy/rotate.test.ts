@@ -77,14 +77,18 @@ describe("logseal vault rotate", () => {
       keyFile: newKey,
       encrypted: false,
       records: ["v/meta"],
+      dataKeys: 1,
     });
     expect((await stat(newKey)).mode & 0o777).toBe(0o600);
 
-    // Only v/meta changed; every entry, tile, checkpoint, index and vault record is as it was.
+    // Only v/meta and the wrapped data key changed; every entry, tile, checkpoint, index, sealed
+    // value and place is as it was.
     const after = await dumpDb(store);
     expect([...after.keys()]).toEqual([...before.keys()]);
     const changed = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
-    expect(changed).toEqual(["v/meta"]);
+    expect(changed).toHaveLength(2);
+    expect(changed[0]).toMatch(/^v\/k\/[A-Za-z0-9_-]{22}\/[A-Za-z0-9_-]{22}$/);
+    expect(changed[1]).toBe("v/meta");
 
     const old = await logseal(["reveal", "0", "--store", store, "--json"], { env: OLD });
     expect(old.code).toBe(4);
@@ -112,10 +116,15 @@ describe("logseal vault rotate", () => {
       kdf: "scrypt",
       encrypted: true,
       records: ["v/meta", "meta/encryption"],
+      dataKeys: 1,
     });
     const after = await dumpDb(store);
     const changed = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
-    expect(changed.sort()).toEqual(["meta/encryption", "v/meta"]);
+    expect(changed.filter((k) => !k.startsWith("v/k/")).sort()).toEqual([
+      "meta/encryption",
+      "v/meta",
+    ]);
+    expect(changed).toHaveLength(3);
 
     const old = await logseal(["show", "0", "--store", store, "--json"], { env: OLD });
     expect(old.code).toBe(4);
@@ -124,6 +133,36 @@ describe("logseal vault rotate", () => {
     expect(shown.stdout).toContain("dataset.read");
     const revealed = ok(await logseal(["reveal", "0", "--store", store, "--json"], { env: NEW }));
     expect(revealed.stdout).toContain(JANE);
+    ok(await logseal(["verify", "--store", store, "--key", vkey], { env: NEW }));
+  });
+
+  it("keeps erased subjects erased, and re-wraps only live data keys", async () => {
+    const OLD = { LOGSEAL_VAULT_PASSPHRASE: "old passphrase" };
+    const { store, vkey } = await makeStore("erased", OLD);
+    const joe = JSON.stringify({
+      actor: { id: "svc" },
+      action: "dataset.ingest",
+      outcome: "success",
+      details: { email: "joe.bloggs@example.org" },
+    });
+    ok(await logseal(["append", "--store", store], { input: `${joe}\n`, env: OLD }));
+    ok(
+      await logseal(["erase", "--subject", "joe.bloggs@example.org", "--store", store], {
+        env: OLD,
+      }),
+    );
+    const NEW = { LOGSEAL_VAULT_PASSPHRASE: "new passphrase" };
+    const r = ok(
+      await logseal(["vault", "rotate", "--store", store, "--json"], {
+        env: { ...OLD, LOGSEAL_NEW_VAULT_PASSPHRASE: NEW.LOGSEAL_VAULT_PASSPHRASE },
+      }),
+    );
+    expect(json(r)).toMatchObject({ dataKeys: 1 });
+    const gone = await logseal(["reveal", "2", "--store", store, "--json"], { env: NEW });
+    expect(errorOf(gone)).toBe("E_ERASED");
+    const kept = ok(await logseal(["reveal", "0", "--store", store, "--json"], { env: NEW }));
+    expect(kept.stdout).toContain(JANE);
+    ok(await logseal(["checkpoint", "--store", store], { env: NEW }));
     ok(await logseal(["verify", "--store", store, "--key", vkey], { env: NEW }));
   });
 
