@@ -69,7 +69,7 @@ export interface MaskedSecret {
 /** What `maskEvent` returns. */
 export interface MaskResult {
   /**
-   * The masked event: still a valid EventInput. What masking left unchanged (a whole
+   * The masked event: still a valid EventInput. What masking left unchanged (the whole event,
    * `details`, an object or array with nothing masked) is the input's own value, shared; the
    * input is never changed.
    */
@@ -149,26 +149,22 @@ export function maskEvent(
   }
   const m = new Masker(event, c, keys, options.salt ?? newSalt);
 
-  const out: EventInput = { ...event, actor: { ...event.actor } };
-  if (event.inputs !== undefined) out.inputs = [...event.inputs];
-  if (event.outputs !== undefined) out.outputs = [...event.outputs];
-  if (event.controls !== undefined) out.controls = [...event.controls];
-  delete out.details;
-
   // actor.id and actor.role: whole-value rules only.
+  let actor = event.actor;
   for (const field of ["id", "role"] as const) {
     const v = event.actor[field];
     if (v === undefined) continue;
     const rule = m.ruleFor(["actor", field]);
     if (rule === undefined || rule.action === "keep") continue;
-    if (rule.action === "drop") delete out.actor.role;
+    if (actor === event.actor) actor = { ...event.actor };
+    if (rule.action === "drop") delete actor.role;
     else {
       const where: Where = {
         up: { up: undefined, step: "actor", inIndex: -1 },
         step: field,
         inIndex: -1,
       };
-      out.actor[field] = m.whole(v, where, rule.action, rule);
+      actor[field] = m.whole(v, where, rule.action, rule);
     }
   }
 
@@ -185,6 +181,13 @@ export function maskEvent(
       undefined,
     );
   }
+  // Nothing masked, dropped or pseudonymised: the event itself (measured: most events of the
+  // clean corpus, where copying the top level was 5% of maskEvent's profile).
+  if (m.records.length === 0 && actor === event.actor && details === event.details) {
+    return { event, secrets: m.secrets };
+  }
+  const { details: _input, ...rest } = event;
+  const out: EventInput = { ...rest, actor };
   if (m.records.length > 0) {
     // A copy when the walk returned the input's own object (only actor.* was masked).
     const d: JsonObject =
