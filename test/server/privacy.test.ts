@@ -250,6 +250,21 @@ describe("logseal reveal and erase through a running logseal serve", () => {
     expect(text.stdout).toContain(`${JANE}  commitment ok`);
   });
 
+  it("logseal serve with a wrong vault key stops at start, before it listens", async () => {
+    const other = join(dir, "other");
+    const made = await init(other, {
+      origin: ORIGIN,
+      privacy: { vaultKey: { passphrase: "right" } },
+    });
+    await made.close();
+    const r = await logseal(["serve", "--store", other, "--listen", "127.0.0.1:0"], {
+      env: { LOGSEAL_VAULT_PASSPHRASE: "wrong" },
+    });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/E_VAULT_KEY_WRONG/);
+    expect(r.stdout).not.toMatch(/listening/);
+  });
+
   it("refuses --actor through a server, and a viewer's token", async () => {
     const a = await logseal(["reveal", "0", "--store", store, "--actor", "mallory"], {
       env: { LOGSEAL_TOKEN: adminToken },
