@@ -5,7 +5,8 @@
  *   viewer   read: events, entries, proofs, tiles, checkpoint, stream, log info; metrics
  *   auditor  viewer + history: every stored checkpoint (verification-related reads)
  *   writer   append only
- *   admin    everything: + sign a checkpoint on demand, manage tokens
+ *   admin    everything: + sign a checkpoint on demand, manage tokens, reveal masked values
+ *            and erase data subjects (privacy-routes.ts)
  *
  * Non-admin roles see what the log stores and nothing more: leaves hold masked values only.
  */
@@ -15,13 +16,30 @@ export type Role = "viewer" | "auditor" | "writer" | "admin";
 export const ROLES: readonly Role[] = ["viewer", "auditor", "writer", "admin"];
 
 /** What an endpoint needs. */
-export type Permission = "read" | "history" | "append" | "checkpoint" | "tokens" | "metrics";
+export type Permission =
+  | "read"
+  | "history"
+  | "append"
+  | "checkpoint"
+  | "tokens"
+  | "metrics"
+  | "reveal"
+  | "erase";
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(["read", "metrics"]),
   auditor: new Set(["read", "history", "metrics"]),
   writer: new Set(["append"]),
-  admin: new Set(["read", "history", "append", "checkpoint", "tokens", "metrics"]),
+  admin: new Set([
+    "read",
+    "history",
+    "append",
+    "checkpoint",
+    "tokens",
+    "metrics",
+    "reveal",
+    "erase",
+  ]),
 };
 
 /** Whether `role` holds `permission`. */

@@ -119,6 +119,8 @@ const DOING: Record<Permission, string> = {
   checkpoint: "sign checkpoints",
   tokens: "manage tokens",
   metrics: "read metrics",
+  reveal: "reveal masked values",
+  erase: "erase data subjects",
 };
 
 /**
@@ -329,7 +331,7 @@ export async function startServer(log: Log, options: ServerOptions = {}): Promis
       return;
     }
 
-    await route.handle({ req, res, url, rest: found.rest });
+    await route.handle({ req, res, url, rest: found.rest, who: { name: who.record.name, role } });
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
