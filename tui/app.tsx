@@ -5,6 +5,7 @@
  */
 import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+import type { Soa } from "../src/index.js";
 import { type Handler, type Keys, type Shell, ShellContext } from "./context.js";
 import type { DataSource } from "./data/source.js";
 import { count } from "./format.js";
@@ -18,7 +19,7 @@ import {
   type Screen,
 } from "./keymap.js";
 import { CheckpointsScreen } from "./screens/checkpoints.js";
-import { ControlsScreen, type SoaStatus } from "./screens/controls.js";
+import { ControlsScreen } from "./screens/controls.js";
 import { DetailScreen } from "./screens/detail.js";
 import { EventsScreen } from "./screens/events.js";
 import { EventsModel } from "./screens/events-model.js";
@@ -32,7 +33,8 @@ export interface AppProps {
   size: { rows: number; columns: number };
   color: boolean;
   now?: () => number;
-  soa?: SoaStatus;
+  /** The Statement of Applicability the Controls screen reads (`--soa FILE`). */
+  soa?: Soa | undefined;
   /** Called when the user quits (q at the root, Ctrl-C). */
   onQuit?: () => void;
 }
@@ -86,8 +88,11 @@ export function App(props: AppProps) {
   const [size0, setSize0] = useState(source.size());
 
   useEffect(() => {
+    // One state update per growth: the model takes the new size without notifying, and the
+    // shell's re-render draws the Events screen with it (two updates outside an Ink event made
+    // two frames per tick, each re-laid out and drawn).
     const stop = source.follow((n) => {
-      events.grow(n);
+      events.grow(n, false);
       setSize0(n);
     });
     return () => {

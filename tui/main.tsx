@@ -5,12 +5,21 @@
  */
 import { render, useStdout } from "ink";
 import { useEffect, useState } from "react";
-import type { Log, LogClient } from "../src/index.js";
+import type { Log, LogClient, Soa } from "../src/index.js";
 import { App } from "./app.js";
 import type { Keys } from "./context.js";
 import { LocalSource } from "./data/local.js";
 import { ServerSource } from "./data/server.js";
 import type { DataSource } from "./data/source.js";
+
+/**
+ * How `logseal tui` renders (the benchmark uses the same). Ctrl-C goes through the app's own
+ * quit path, console output would tear the frame.
+ */
+export const INK_OPTIONS = {
+  exitOnCtrlC: false,
+  patchConsole: false,
+} as const;
 
 const ENTER_ALT = "\x1b[?1049h\x1b[H";
 const LEAVE_ALT = "\x1b[?1049l\x1b[?25h";
@@ -45,13 +54,15 @@ function useTermSize(): { rows: number; columns: number } {
   return size;
 }
 
-function Root(props: { source: DataSource; keys: Keys; color: boolean }) {
+function Root(props: { source: DataSource; keys: Keys; color: boolean; soa?: Soa | undefined }) {
   const size = useTermSize();
-  return <App source={props.source} keys={props.keys} size={size} color={props.color} />;
+  return (
+    <App source={props.source} keys={props.keys} size={size} color={props.color} soa={props.soa} />
+  );
 }
 
 /** Runs the TUI until the user quits; resolves with the exit code. */
-export async function runTui(source: DataSource, keys: Keys): Promise<number> {
+export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise<number> {
   const out = process.stdout;
   let restored = false;
   const restore = () => {
@@ -76,10 +87,7 @@ export async function runTui(source: DataSource, keys: Keys): Promise<number> {
   out.write(ENTER_ALT);
   const color = process.env.NO_COLOR === undefined || process.env.NO_COLOR === "";
   try {
-    const ink = render(<Root source={source} keys={keys} color={color} />, {
-      exitOnCtrlC: false,
-      patchConsole: false,
-    });
+    const ink = render(<Root source={source} keys={keys} color={color} soa={soa} />, INK_OPTIONS);
     await ink.waitUntilExit();
     ink.cleanup();
   } finally {

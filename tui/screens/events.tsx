@@ -1,9 +1,22 @@
 /** Screen 1: the windowed list of events, following the tail. */
 import { Box, Text } from "ink";
-import { useEffect, useReducer } from "react";
+import { memo, useEffect, useReducer } from "react";
 import { useHandler, useShell } from "../context.js";
 import { columns, count, header, row } from "../format.js";
 import type { EventsModel } from "./events-model.js";
+
+/**
+ * One row of the list, keyed by its screen slot. Memoised: while detached, a frame for new
+ * events (or for a key that moves the selection by one) changes the status line and at most
+ * two rows, and React skips the others instead of re-rendering the window.
+ */
+const Row = memo(function Row(props: { text: string; selected: boolean; red: boolean }) {
+  return (
+    <Text inverse={props.selected} color={props.red ? "red" : undefined}>
+      {props.text}
+    </Text>
+  );
+});
 
 export function EventsScreen({ model }: { model: EventsModel }) {
   const shell = useShell();
@@ -124,13 +137,12 @@ export function EventsScreen({ model }: { model: EventsModel }) {
         </Text>
       ) : (
         lines.map((l) => (
-          <Text
+          <Row
             key={l.key}
-            inverse={l.selected}
-            color={shell.color && l.bad && !l.selected ? "red" : undefined}
-          >
-            {l.text.slice(0, shell.body.columns)}
-          </Text>
+            text={l.text.slice(0, shell.body.columns)}
+            selected={l.selected}
+            red={shell.color && l.bad && !l.selected}
+          />
         ))
       )}
     </Box>
