@@ -74,9 +74,15 @@ export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise
     restore();
     process.exit(sig === "SIGTERM" ? 143 : 129);
   };
-  const onCrash = (e: unknown) => {
+  // A crash: the terminal first (the message must land on the normal screen, not on the
+  // alternate one that is about to vanish), then the error with its stack for a bug report.
+  const report = (e: unknown) => {
     restore();
     process.stderr.write(`logseal tui: E_INTERNAL: ${(e as Error)?.stack ?? String(e)}\n`);
+  };
+  // Outside render (a data-layer callback, a timer): Node would exit without the handlers.
+  const onCrash = (e: unknown) => {
+    report(e);
     process.exit(3);
   };
   process.on("exit", restore);
@@ -86,9 +92,16 @@ export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise
   process.on("unhandledRejection", onCrash);
   out.write(ENTER_ALT);
   const color = process.env.NO_COLOR === undefined || process.env.NO_COLOR === "";
+  let code = 0;
   try {
     const ink = render(<Root source={source} keys={keys} color={color} soa={soa} />, INK_OPTIONS);
-    await ink.waitUntilExit();
+    try {
+      await ink.waitUntilExit();
+    } catch (e) {
+      // In render: Ink's error boundary unmounts the app and rejects waitUntilExit.
+      report(e);
+      code = 3;
+    }
     ink.cleanup();
   } finally {
     restore();
@@ -98,5 +111,5 @@ export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise
     process.off("unhandledRejection", onCrash);
     await source.close();
   }
-  return 0;
+  return code;
 }
