@@ -9,6 +9,8 @@
  *   --store DIR  use an existing store instead (e.g. one `bench:large -- --dir D` built)
  *   --keys K     key presses to time (default 300): k (detach) and G (re-attach) in turn
  *   --rate R     events appended per second while the keys are pressed (default 5000)
+ *   --max-fps N  Ink's frame throttle instead of the one `logseal tui` uses (comparisons)
+ *   --gap MS     a key every MS milliseconds (default 100, a brisk typist; 0: back to back)
  *   --server     read through `logseal serve` (a child process, dist/ built by the npm script)
  *                with the appends POSTed by another child process, as an SRE's TUI follows a
  *                busy log; without it the store is opened here and appended to in this process
@@ -57,6 +59,7 @@ const arg = (name: string) => {
 const EVENTS = Number(arg("--events") ?? 1_000_000);
 const KEYS = Number(arg("--keys") ?? 300);
 const RATE = Number(arg("--rate") ?? 5000);
+const GAP = Number(arg("--gap") ?? 100);
 const JSON_OUT = args.includes("--json");
 const SERVER = args.includes("--server");
 const MAIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
@@ -306,6 +309,7 @@ const ink = render(
     // The options `logseal tui` renders with (not debug mode, which draws every commit at
     // once): a key's frame may wait for Ink's frame throttle, as in a real terminal.
     ...INK_OPTIONS,
+    ...(arg("--max-fps") === undefined ? {} : { maxFps: Number(arg("--max-fps")) }),
     stdout: stdout as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
     onRender: ({ renderTime }) => renderTimes.push(renderTime),
@@ -335,6 +339,16 @@ const appender = (async () => {
     await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - t))));
   }
 })();
+// Through the server: the keys start once the appender's events arrive (a child process takes
+// a second or more to start on a loaded machine), and the rate is the server's tree growth
+// over the key phase, read from `GET /v1/log`.
+const serverSize = async () =>
+  url === undefined ? 0 : (await new LogClient(url, { token: tokens.viewer }).info()).size;
+if (url !== undefined) {
+  const end = Date.now() + 60_000;
+  while (source.size() === size && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+const sizeAtKeys = await serverSize();
 const renderFrom = renderTimes.length;
 const latencies: number[] = [];
 const tKeys = performance.now();
@@ -346,11 +360,16 @@ for (let i = 0; i < KEYS; i++) {
   stdin.write(key);
   await shown;
   latencies.push(performance.now() - t);
+  // A person's pace: the next key comes GAP ms after this one, not the moment its frame is
+  // drawn (keys sent back to back would each wait for Ink's frame throttle, 34 ms at 30 fps,
+  // and measure the throttle rather than the app).
+  await new Promise((r) => setTimeout(r, Math.max(0, GAP - (performance.now() - t))));
 }
 const keysSeconds = (performance.now() - tKeys) / 1000;
+const sizeAfterKeys = await serverSize();
 appending = false;
 await appender;
-if (url !== undefined) appended = source.size() - size;
+if (url !== undefined) appended = sizeAfterKeys - sizeAtKeys;
 ink.unmount();
 await source.close();
 await opened?.close();
@@ -373,6 +392,7 @@ const result = {
   params: {
     events: size,
     keys: KEYS,
+    gapMs: GAP,
     rate: RATE,
     rows: ROWS,
     columns: COLUMNS,

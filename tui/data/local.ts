@@ -20,13 +20,18 @@ import {
   verifyLog,
 } from "../../src/index.js";
 import { type Filter, indexable, predicate } from "./filter.js";
-import type { DataSource, Row, ScanOptions, ScanResult, VerifyRun } from "./source.js";
+import {
+  type DataSource,
+  FOLLOW_MS,
+  type Row,
+  type ScanOptions,
+  type ScanResult,
+  type VerifyRun,
+} from "./source.js";
 
 const WIDTH = 256;
 /** Decoded bundles kept: 64 × 256 = 16k rows, a few MB whatever the log size. */
 const CACHE_BUNDLES = 64;
-/** How often the store's size is looked at for the live tail (appends through this process). */
-const POLL_MS = 200;
 /** Rows a query page or a scan batch holds. */
 const BATCH = 4096;
 
@@ -73,7 +78,7 @@ export class LocalSource implements DataSource {
         last = now;
         onSize(now);
       }
-    }, POLL_MS);
+    }, FOLLOW_MS);
     timer.unref();
     return () => clearInterval(timer);
   }

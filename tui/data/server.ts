@@ -22,12 +22,17 @@ import {
 } from "../../src/index.js";
 import { type Filter, predicate } from "./filter.js";
 import { tally } from "./local.js";
-import type { DataSource, Row, ScanOptions, ScanResult, VerifyRun } from "./source.js";
+import {
+  type DataSource,
+  FOLLOW_MS,
+  type Row,
+  type ScanOptions,
+  type ScanResult,
+  type VerifyRun,
+} from "./source.js";
 
 const WIDTH = 256;
 const CACHE_BLOCKS = 64;
-/** New entries are announced at most this often (a burst of appends is one redraw). */
-const NOTIFY_MS = 100;
 
 function bytes(b64: string, what: string): Uint8Array {
   const b = fromBase64(b64);
@@ -77,7 +82,7 @@ export class ServerSource implements DataSource {
       timer ??= setTimeout(() => {
         timer = undefined;
         onSize(this.#size);
-      }, NOTIFY_MS);
+      }, FOLLOW_MS);
     };
     void (async () => {
       while (!signal.aborted) {
