@@ -73,9 +73,11 @@ export function App(props: AppProps) {
   const [helpTop, setHelpTop] = useState(0);
   const [prompt, setPrompt] = useState<Prompt | undefined>();
   const [message, setMessage] = useState<string | undefined>();
-  const [selected, setSelected] = useState<number | undefined>(
-    source.size() > 0 ? source.size() - 1 : undefined,
-  );
+  // The shared selection lives in a ref: the Events screen updates it on every move, and a
+  // state here would re-render the shell a second time per key (measured: two frames per j/k).
+  // The screens that show it (detail, lineage) render when they are switched to.
+  const selectedRef = useRef<number | undefined>(source.size() > 0 ? source.size() - 1 : undefined);
+  const selected = selectedRef.current;
   const [pendingFilter, setPendingFilter] = useState<string | undefined>();
   const [, redraw] = useReducer((n: number) => n + 1, 0);
   const handler = useRef<Handler | undefined>(undefined);
@@ -132,9 +134,11 @@ export function App(props: AppProps) {
     color,
     now,
     selected,
-    select: setSelected,
+    select: (i) => {
+      selectedRef.current = i;
+    },
     openEvent: (i) => {
-      setSelected(i);
+      selectedRef.current = i;
       go("detail");
     },
     openFilter: (text) => {

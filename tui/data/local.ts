@@ -32,6 +32,8 @@ import {
 const WIDTH = 256;
 /** Decoded bundles kept: 64 × 256 = 16k rows, a few MB whatever the log size. */
 const CACHE_BUNDLES = 64;
+/** The rows at the tail read ahead of announcing a growth: more than a screen holds. */
+const TAIL_ROWS = 200;
 /** Rows a query page or a scan batch holds. */
 const BATCH = 4096;
 
@@ -72,12 +74,25 @@ export class LocalSource implements DataSource {
 
   follow(onSize: (size: number) => void): () => void {
     let last = this.#log.size;
+    let reading = false;
     const timer = setInterval(() => {
       const now = this.#log.size;
-      if (now !== last) {
-        last = now;
-        onSize(now);
-      }
+      if (now === last || reading) return;
+      last = now;
+      // The tail's rows are read before the growth is announced, so the list following it
+      // draws them in the same frame (announced first, it drew placeholders, read the
+      // bundle, and drew again: two frames per tick).
+      reading = true;
+      this.rows(Math.max(0, now - TAIL_ROWS), TAIL_ROWS).then(
+        () => {
+          reading = false;
+          onSize(now);
+        },
+        () => {
+          reading = false;
+          onSize(now);
+        },
+      );
     }, FOLLOW_MS);
     timer.unref();
     return () => clearInterval(timer);
