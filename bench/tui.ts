@@ -350,6 +350,9 @@ if (url !== undefined) {
 }
 const sizeAtKeys = await serverSize();
 const renderFrom = renderTimes.length;
+// CPU time of this process over the key phase (the TUI alone with --server): unlike the wall
+// times, it hardly moves with the other work on a shared machine.
+const cpu0 = process.cpuUsage();
 const latencies: number[] = [];
 const tKeys = performance.now();
 for (let i = 0; i < KEYS; i++) {
@@ -366,6 +369,7 @@ for (let i = 0; i < KEYS; i++) {
   await new Promise((r) => setTimeout(r, Math.max(0, GAP - (performance.now() - t))));
 }
 const keysSeconds = (performance.now() - tKeys) / 1000;
+const cpu = process.cpuUsage(cpu0);
 const sizeAfterKeys = await serverSize();
 appending = false;
 await appender;
@@ -410,6 +414,13 @@ const result = {
     frames: renders.length,
   },
   plainInkRenderMs: plain,
+  /** CPU ms of this process per frame drawn in the key phase (keys' and appends' frames). */
+  cpuMsPerFrame: +(
+    (cpu.user + cpu.system) /
+    1000 /
+    Math.max(1, renderTimes.length - renderFrom)
+  ).toFixed(2),
+  cpuPercent: Math.round(((cpu.user + cpu.system) / 1e6 / keysSeconds) * 100),
   appendedWhileKeys: appended,
   appendRate: Math.round(appended / keysSeconds),
   rssMB: { beforeOpen: Math.round(rssBefore / 2 ** 20), peak: Math.round(rssMax / 2 ** 20) },
@@ -430,6 +441,9 @@ else {
     `Ink render time: p50 ${result.inkRenderMs.p50} ms, p95 ${result.inkRenderMs.p95} ms (${result.inkRenderMs.frames} frames)`,
   );
   console.log(`baseline, plain Ink drawing 38 rows here: p50 ${plain.p50} ms, p95 ${plain.p95} ms`);
+  console.log(
+    `CPU of the TUI process while keys and appends are drawn: ${result.cpuPercent}% of a core, ${result.cpuMsPerFrame} ms per frame`,
+  );
   console.log(`RSS: ${result.rssMB.beforeOpen} MB before opening, peak ${result.rssMB.peak} MB`);
 }
 process.exit(0);
