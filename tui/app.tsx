@@ -3,11 +3,12 @@
  * at most `rows - 1` rows tall (a frame of the terminal's full height makes Ink 6 clear the
  * screen on every frame, measured in the anchors). One input router for every key.
  */
-import { Box, Text, useApp, useInput } from "ink";
+import { Box, type DOMElement, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import type { Soa } from "../src/index.js";
 import { type Handler, type Keys, type Shell, ShellContext } from "./context.js";
 import type { DataSource } from "./data/source.js";
+import { useFixedLines } from "./fixed-lines.js";
 import { count } from "./format.js";
 import {
   type Action,
@@ -280,6 +281,10 @@ export function App(props: AppProps) {
           : ":";
   const bottom = prompt !== undefined ? `${promptLabel}${prompt.text}_` : (message ?? "");
 
+  // The header, status and hint lines (the header's count changes with every follow tick).
+  const frame = useRef<DOMElement>(null);
+  useFixedLines(frame, size.columns);
+
   let content: React.ReactNode;
   if (help) {
     const lines = [
@@ -320,7 +325,7 @@ export function App(props: AppProps) {
 
   return (
     <ShellContext.Provider value={shell}>
-      <Box flexDirection="column" height={size.rows - 1} width={size.columns}>
+      <Box flexDirection="column" height={size.rows - 1} width={size.columns} ref={frame}>
         <Text bold>{headerText}</Text>
         {/* Clipped vertically only: every screen cuts its lines to the width itself, and a
             horizontal clip made Ink slice every line of every frame (slice-ansi: 4% of the

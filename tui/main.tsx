@@ -72,7 +72,7 @@ export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise
   };
   const onSignal = (sig: NodeJS.Signals) => {
     restore();
-    process.exit(sig === "SIGTERM" ? 143 : 129);
+    process.exit(sig === "SIGTERM" ? 143 : sig === "SIGINT" ? 130 : 129);
   };
   // A crash: the terminal first (the message must land on the normal screen, not on the
   // alternate one that is about to vanish), then the error with its stack for a bug report.
@@ -88,6 +88,8 @@ export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise
   process.on("exit", restore);
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
+  // Ctrl-C before Ink turns raw mode on (the first frame is drawn just before) is a SIGINT.
+  process.on("SIGINT", onSignal);
   process.on("uncaughtException", onCrash);
   process.on("unhandledRejection", onCrash);
   out.write(ENTER_ALT);
@@ -107,6 +109,7 @@ export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise
     restore();
     process.off("SIGTERM", onSignal);
     process.off("SIGHUP", onSignal);
+    process.off("SIGINT", onSignal);
     process.off("uncaughtException", onCrash);
     process.off("unhandledRejection", onCrash);
     await source.close();

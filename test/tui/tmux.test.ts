@@ -48,6 +48,13 @@ const screen = (t: string) => tmux("capture-pane", "-p", "-t", t);
 /** The pane's rows (capture-pane ends with a newline). */
 const rows = (v: string) => v.replace(/\n$/, "").split("\n");
 const alt = (t: string) => tmux("display-message", "-p", "-t", t, "#{alternate_on}").trim();
+/** Whether the pane's terminal is in raw mode (the TUI reads keys): before that, C-c is SIGINT. */
+const raw = (t: string) => {
+  const tty = tmux("display-message", "-p", "-t", t, "#{pane_tty}").trim();
+  return / -icanon /.test(
+    ` ${execFileSync("stty", ["-F", tty, "-a"], { encoding: "utf8" }).replace(/\s+/g, " ")} `,
+  );
+};
 const cursor = (t: string) => tmux("display-message", "-p", "-t", t, "#{cursor_flag}").trim();
 
 function stop(name: string): void {
@@ -158,6 +165,8 @@ describe.skipIf(SKIP)("logseal tui in tmux", () => {
         (v) => v.includes("[FOLLOW]"),
         "the first frame",
       );
+      // Ink draws the first frame before it turns raw mode on (an effect after the commit).
+      await until(() => raw("b"), Boolean, "raw mode");
       tmux("send-keys", "-t", "b", "C-c");
       const f = await until(
         () => screen("b"),

@@ -1,7 +1,8 @@
 /** Screen 1: the windowed list of events, following the tail. */
-import { Box, Text } from "ink";
-import { memo, useEffect, useReducer } from "react";
+import { Box, type DOMElement, Text } from "ink";
+import { memo, useEffect, useReducer, useRef } from "react";
 import { useHandler, useShell } from "../context.js";
+import { useFixedLines } from "../fixed-lines.js";
 import { columns, count, header, row } from "../format.js";
 import type { EventsModel } from "./events-model.js";
 
@@ -82,6 +83,10 @@ export function EventsScreen({ model }: { model: EventsModel }) {
     }
   });
 
+  // Rows change with every follow tick: sized, never measured (tui/fixed-lines.ts).
+  const box = useRef<DOMElement>(null);
+  useFixedLines(box, shell.body.columns);
+
   const { list, view } = model;
   const digits = String(Math.max(0, shell.source.size() - 1)).length;
   const cols = columns(shell.body.columns, digits);
@@ -119,7 +124,7 @@ export function EventsScreen({ model }: { model: EventsModel }) {
     model.error ?? view.error() ?? view.note(),
   ];
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" ref={box}>
       <Text>
         {parts
           .filter((x) => x !== undefined)
