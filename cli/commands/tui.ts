@@ -69,7 +69,6 @@ export function register(program: Command): void {
                 location: source.label,
                 origin: source.origin,
                 size: source.size(),
-                checkpoint: latest ?? null,
                 ...(soa === undefined
                   ? {}
                   : {
@@ -79,6 +78,7 @@ export function register(program: Command): void {
                         excluded: soa.controls.filter((c) => !c.applicable).length,
                       },
                     }),
+                checkpoint: latest ?? null,
               });
               await source.close();
               return EXIT_OK;

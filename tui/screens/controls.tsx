@@ -133,20 +133,23 @@ export function ControlsScreen({ soa }: { soa?: Soa | undefined }) {
     const covered = inScope.filter((c) => (data?.counts.get(c.id) ?? 0) > 0).length;
     const excluded = cs.length - inScope.length;
     items.push({
-      text: `${theme} (${covered} of ${inScope.length}${soa === undefined ? "" : " applicable"} with evidence${excluded > 0 ? `, ${excluded} excluded` : ""})`,
+      text: `${theme} (${covered} of ${inScope.length}${soa === undefined ? "" : " applicable"} with evidence in the log${excluded > 0 ? `, ${excluded} excluded` : ""})`,
       gap: false,
     });
     for (const c of cs) {
       const row = byId.get(c.id);
       const inLog = row === undefined || row.evidence !== null;
       const n = data?.counts.get(c.id) ?? 0;
-      const shown = !inLog
-        ? "outside"
-        : data === undefined
-          ? "…"
-          : data.capped.has(c.id)
-            ? `${count(n)}+`
-            : count(n);
+      // Excluded: no count (nothing is expected of it); evidence kept outside the log: no count.
+      const shown = !(row?.applicable ?? true)
+        ? "-"
+        : !inLog
+          ? "outside"
+          : data === undefined
+            ? "…"
+            : data.capped.has(c.id)
+              ? `${count(n)}+`
+              : count(n);
       // A gap is an applicable control whose evidence query finds nothing in the period.
       const gap = data !== undefined && (row?.applicable ?? true) && inLog && n === 0;
       if (row?.applicable ?? true) applicable++;
