@@ -252,7 +252,9 @@ describe("other screens", () => {
       expect(f).toContain("SoA: 92 applicable, 1 excluded");
       // Excluded: said in words, never a gap; its theme counts it apart.
       expect(f).toMatch(/^ +A\.5\.1 +- +excluded +Policies/m);
-      expect(f).toContain("organizational (0 of 36 applicable with evidence in the log, 1 excluded)");
+      expect(f).toContain(
+        "organizational (0 of 36 applicable with evidence in the log, 1 excluded)",
+      );
       // Evidenced outside the log: no count, no gap.
       expect(f).toMatch(/^ +A\.5\.2 +outside +impl +Information security roles/m);
       // Applicable, planned, no evidence: a gap.
