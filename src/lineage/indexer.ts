@@ -437,7 +437,7 @@ export const lineageIndexer: AppendContributor = {
     // The fields it indexes, read from the leaves just encoded when the append path gives them.
     const views = entries.map((e) => ({
       index: e.index,
-      event: (e.leaf === undefined ? null : indexedFields(e.leaf)) ?? e.event,
+      event: e.fields ?? (e.leaf === undefined ? null : indexedFields(e.leaf)) ?? e.event,
     }));
     const puts = await new Builder(store, first.index, cache).build(views, "due");
     // Valid for the next batch only if this one is written (then the next starts here).
