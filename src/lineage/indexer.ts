@@ -246,9 +246,6 @@ class Builder {
     // (measured) The inventory is updated once per asset and batch, from its postings, not
     // once per event naming it: that per-event update was a third of the build's time.
     const seen = new Map<string, Seen>();
-    for (let at = 0; at < entries.length; at += SEGMENT) {
-      this.#segment(entries, at, Math.min(SEGMENT, entries.length - at), puts, seen);
-    }
 
     const newEdges = new Map<string, { from: string; to: string; record: EdgeRecord }>();
     /** Entries of successful erasures (rare), for the inventory's `erasedAt`. */
@@ -277,19 +274,25 @@ class Builder {
       forEachEdge(e, index, onEdge);
     }
 
-    // One read for everything stored that this run depends on and that is not known yet.
-    const records = known.records;
+    // The edges not known yet are read on LevelDB's threads while this one builds the
+    // postings; then the inventory records not known yet (none once a cache is warm).
     const read = this.#from > 0;
+    const edgeList = read ? [...newEdges.keys()] : [];
+    const edgeRead = this.#store.getMany(edgeList);
+    edgeRead.catch(() => {}); // awaited below; this only keeps a throw in between from orphaning it
+    for (let at = 0; at < entries.length; at += SEGMENT) {
+      this.#segment(entries, at, Math.min(SEGMENT, entries.length - at), puts, seen);
+    }
+    const records = known.records;
     const unknown: string[] = [];
     for (const a of seen.keys()) if (!records.has(a)) unknown.push(a);
-    const readAssets = read ? unknown : [];
-    const edgeList = read ? [...newEdges.keys()] : [];
-    const values = await this.#store.getMany([...readAssets.map(assetKey), ...edgeList]);
-    let v = 0;
-    for (const a of unknown) {
-      const r = read ? decodeRecord(a, values[v++]) : undefined;
+    const assetValues = await this.#store.getMany(read ? unknown.map(assetKey) : []);
+    unknown.forEach((a, k) => {
+      const r = read ? decodeRecord(a, assetValues[k]) : undefined;
       records.set(a, r !== undefined && r.first < this.#from ? r : undefined);
-    }
+    });
+    const values = await edgeRead;
+    let v = 0;
     for (const up of edgeList) {
       const stored = values[v++];
       if (stored === undefined) continue;
