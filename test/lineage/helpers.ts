@@ -12,6 +12,7 @@ import {
   lineageEdges,
 } from "../../src/index.js";
 import { decodeGroups, decodePostings, type Posting } from "../../src/lineage/blocks.js";
+import { scanEntries } from "../../src/lineage/entries.js";
 import { bucketOf, INDEX_RANGE, trailingIndex } from "../../src/lineage/keys.js";
 
 export const ORIGIN = "example.com/logseal/lineage-test";
@@ -123,8 +124,7 @@ export async function scanView(log: Log, size = log.size): Promise<string[]> {
   };
   const edges = new Map<string, string>();
   const inventory = new Map<string, Record<string, unknown>>();
-  for (let i = 0; i < size; i++) {
-    const e = (await log.get(i)).event;
+  for await (const { index: i, event: e } of scanEntries(log.store, 0, size)) {
     const p = `${i}@${e.ts}`;
     add(`actor=${e.actor.id}`, p);
     add(`action=${e.action}`, p);
