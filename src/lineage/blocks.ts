@@ -22,6 +22,7 @@ import { fromUtf8, utf8 } from "../bytes.js";
 import { MAX_TIMESTAMP } from "../event/index.js";
 import { assetKind } from "./edges.js";
 import type { AssetRecord } from "./inventory.js";
+import type { FieldPostings } from "./postings.js";
 
 export interface Posting {
   index: number;
@@ -104,12 +105,12 @@ export function writePostings(w: ByteWriter, seg: number, list: readonly number[
 /** Postings of one group are written here first, so that their length can go before them. */
 const scratch = new ByteWriter();
 
-/** Writes one group of a posting record. */
-export function writeGroup(w: ByteWriter, seg: number, value: string, list: number[]): void {
-  w.text(value);
-  w.varint(list.length / 2);
+/** Writes one group of a posting record: value id `v` of `postings`. */
+export function writeGroup(w: ByteWriter, seg: number, postings: FieldPostings, v: number): void {
+  w.text(postings.values[v] as string);
+  w.varint(postings.count(v));
   scratch.pos = 0;
-  const n = writePostings(scratch, seg, list);
+  const n = postings.write(scratch, seg, v);
   w.varint(n);
   w.reserve(n);
   w.bytes.set(scratch.bytes.subarray(0, n), w.pos);

@@ -53,6 +53,7 @@ import {
   SEGMENT,
   timeKey,
 } from "./keys.js";
+import { FieldPostings } from "./postings.js";
 import { encryptedStore, indexStatus, readInventoryMark } from "./status.js";
 
 /**
@@ -84,13 +85,6 @@ const newKnown = (): Known => ({
   loaded: false,
 });
 
-/** Adds (index, ts) to the list of `value`. */
-function post<K>(m: Map<K, number[]>, value: K, index: number, ts: number): void {
-  const list = m.get(value);
-  if (list === undefined) m.set(value, [index, ts]);
-  else list.push(index, ts);
-}
-
 /**
  * Builds the index records of contiguous runs of entries. It keeps what it learnt between runs
  * (inventory records, edges that exist), so a rebuild reads each only once.
@@ -104,6 +98,7 @@ class Builder {
   readonly #from: number;
   readonly #known: Known;
   readonly #w = new ByteWriter();
+  readonly #fields = FIELDS.map(() => new FieldPostings());
 
   constructor(store: LevelStore, from: number, known: Known) {
     this.#store = store;
@@ -153,73 +148,93 @@ class Builder {
     seen: Map<string, Seen>,
   ): void {
     const seg = (entries[at] as { index: number }).index;
-    const fields = FIELDS.map(() => new Map<string, number[]>());
+    const fields = this.#fields;
+    for (const f of fields) f.reset();
     const [actors, actions, assetsF, controls, outcomes] = fields as [
-      Map<string, number[]>,
-      Map<string, number[]>,
-      Map<string, number[]>,
-      Map<string, number[]>,
-      Map<string, number[]>,
+      FieldPostings,
+      FieldPostings,
+      FieldPostings,
+      FieldPostings,
+      FieldPostings,
     ];
     // Keyed by hour number (ts / 3600000, a small integer), not ms: no number boxing per entry.
     const hours = new Map<number, number[]>();
+    let hour = -1;
+    let hourList: number[] = [];
     for (let k = at; k < at + n; k++) {
       const { index, event: e } = entries[k] as { index: number; event: IndexedFields };
       const ts = e.ts;
-      post(actors, e.actor.id, index, ts);
-      post(actions, e.action, index, ts);
-      post(outcomes, e.outcome, index, ts);
-      if (e.controls !== undefined) for (const c of e.controls) post(controls, c, index, ts);
-      post(hours, Math.floor(ts / HOUR), index, ts);
+      actors.add(e.actor.id, index, ts);
+      actions.add(e.action, index, ts);
+      outcomes.add(e.outcome, index, ts);
+      if (e.controls !== undefined) for (const c of e.controls) controls.add(c, index, ts);
+      const h = Math.floor(ts / HOUR);
+      if (h !== hour) {
+        hour = h;
+        const list = hours.get(h);
+        if (list === undefined) {
+          hourList = [];
+          hours.set(h, hourList);
+        } else hourList = list;
+      }
+      hourList.push(index, ts);
       // The assets the event names, each once (namedAssets, without its array).
       const a0 = e.asset;
-      if (a0 !== undefined) post(assetsF, a0, index, ts);
-      if (e.inputs !== undefined)
-        for (const a of e.inputs) if (a !== a0) post(assetsF, a, index, ts);
+      if (a0 !== undefined) assetsF.add(a0, index, ts);
+      if (e.inputs !== undefined) for (const a of e.inputs) if (a !== a0) assetsF.add(a, index, ts);
       if (e.outputs !== undefined) {
         const ins = e.inputs ?? [];
         const inSet = ins.length > 16 ? new Set(ins) : undefined;
         for (const a of e.outputs) {
           if (a !== a0 && !(inSet === undefined ? ins.includes(a) : inSet.has(a))) {
-            post(assetsF, a, index, ts);
+            assetsF.add(a, index, ts);
           }
         }
       }
     }
-    for (const [a, list] of assetsF) {
+    for (const f of fields) f.group();
+    assetsF.values.forEach((a, v) => {
       const s = seen.get(a);
-      const last = list[list.length - 2] as number;
-      const lastTs = list[list.length - 1] as number;
+      const lp = assetsF.lastPos(v);
+      const last = assetsF.index[lp] as number;
+      const lastTs = assetsF.ts[lp] as number;
       if (s === undefined) {
+        const fp = assetsF.firstPos(v);
         seen.set(a, {
-          first: list[0] as number,
-          firstTs: list[1] as number,
+          first: assetsF.index[fp] as number,
+          firstTs: assetsF.ts[fp] as number,
           last,
           lastTs,
-          events: list.length / 2,
+          events: assetsF.count(v),
         });
       } else {
         s.last = last;
         s.lastTs = lastTs;
-        s.events += list.length / 2;
+        s.events += assetsF.count(v);
       }
-    }
+    });
     const w = this.#w;
     FIELDS.forEach((field, f) => {
-      const m = fields[f] as Map<string, number[]>;
-      if (m.size === 0) return;
-      const buckets: string[][] = [];
-      for (const value of m.keys()) {
+      const m = fields[f] as FieldPostings;
+      if (m.values.length === 0) return;
+      const buckets: number[][] = [];
+      m.values.forEach((value, v) => {
         const b = bucketOf(value);
         const list = buckets[b];
-        if (list === undefined) buckets[b] = [value];
-        else list.push(value);
-      }
+        if (list === undefined) buckets[b] = [v];
+        else list.push(v);
+      });
       for (let b = 0; b < BUCKETS; b++) {
-        const values = buckets[b];
-        if (values === undefined) continue;
-        values.sort();
-        for (const value of values) writeGroup(w, seg, value, m.get(value) as number[]);
+        const ids = buckets[b];
+        if (ids === undefined) continue;
+        if (ids.length > 1) {
+          ids.sort((x, y) => {
+            const p = m.values[x] as string;
+            const q = m.values[y] as string;
+            return p < q ? -1 : p > q ? 1 : 0;
+          });
+        }
+        for (const v of ids) writeGroup(w, seg, m, v);
         puts.push({ key: postingKey(field, b, seg), value: w.take() });
       }
     });
