@@ -69,8 +69,6 @@ interface Known {
   records: Map<string, AssetRecord | undefined>;
   /** to → froms */
   edges: Map<string, Set<string>>;
-  /** Assets whose latest record is in an inventory delta (`x/i/`), not in `x/a/`. */
-  dirty: Set<string>;
   /** `meta/inventory`: `x/a/` holds the inventory of the entries below it. */
   folded: number;
   /** True once the deltas after `folded` were read into `records`. */
@@ -80,7 +78,6 @@ interface Known {
 const newKnown = (): Known => ({
   records: new Map(),
   edges: new Map(),
-  dirty: new Set(),
   folded: 0,
   loaded: false,
 });
@@ -128,17 +125,15 @@ class Builder {
     })) {
       const rows = parseInventoryKey(key) < 0 ? null : decodeDelta(value);
       if (rows === null) throw damaged(`the inventory delta ${JSON.stringify(key)}`);
-      for (const r of rows) {
-        k.records.set(r.asset, r);
-        k.dirty.add(r.asset);
-      }
+      for (const r of rows) k.records.set(r.asset, r);
     }
     k.loaded = true;
   }
 
   /**
-   * Posting and time records of `n` entries of `entries` from offset `at` (one segment); adds
-   * each asset's first and last entry and count in them to `seen`.
+   * Posting and time records of `n` entries of `entries` from offset `at` (one segment); the
+   * inventory records of the assets they name updated, or (those not known yet) their first and
+   * last entry and count added to `seen`; the assets named added to `touched`.
    */
   #segment(
     entries: ReadonlyArray<{ index: number; event: IndexedFields }>,
@@ -146,7 +141,10 @@ class Builder {
     n: number,
     puts: Put[],
     seen: Map<string, Seen>,
+    touched: string[],
+    changed: Set<string>,
   ): void {
+    const start = (entries[0] as { index: number }).index;
     const seg = (entries[at] as { index: number }).index;
     const fields = this.#fields;
     for (const f of fields) f.reset();
@@ -193,24 +191,52 @@ class Builder {
       }
     }
     for (const f of fields) f.group();
+    // The inventory: a known record is updated at once, a new one made; an asset not known
+    // yet waits in `seen` for its stored record.
+    const records = this.#known.records;
     assetsF.values.forEach((a, v) => {
-      const s = seen.get(a);
+      touched.push(a);
       const lp = assetsF.lastPos(v);
       const last = assetsF.index[lp] as number;
       const lastTs = assetsF.ts[lp] as number;
+      const events = assetsF.count(v);
+      const r = records.get(a);
+      if (r !== undefined) {
+        r.last = last;
+        r.lastTs = lastTs;
+        r.events += events;
+        r.lastActor = (entries[last - start] as { event: IndexedFields }).event.actor.id;
+        return;
+      }
+      const fp = assetsF.firstPos(v);
+      if (records.has(a)) {
+        records.set(a, {
+          asset: a,
+          kind: assetKind(a),
+          first: assetsF.index[fp] as number,
+          firstTs: assetsF.ts[fp] as number,
+          last,
+          lastTs,
+          events,
+          lastActor: (entries[last - start] as { event: IndexedFields }).event.actor.id,
+          erased: false,
+        });
+        changed.add(a);
+        return;
+      }
+      const s = seen.get(a);
       if (s === undefined) {
-        const fp = assetsF.firstPos(v);
         seen.set(a, {
           first: assetsF.index[fp] as number,
           firstTs: assetsF.ts[fp] as number,
           last,
           lastTs,
-          events: assetsF.count(v),
+          events,
         });
       } else {
         s.last = last;
         s.lastTs = lastTs;
-        s.events += assetsF.count(v);
+        s.events += events;
       }
     });
     const w = this.#w;
@@ -261,6 +287,9 @@ class Builder {
     // (measured) The inventory is updated once per asset and batch, from its postings, not
     // once per event naming it: that per-event update was a third of the build's time.
     const seen = new Map<string, Seen>();
+    const touched: string[] = [];
+    /** Assets that had no record before this run, or were first erased in it. */
+    const changed = new Set<string>();
 
     const newEdges = new Map<string, { from: string; to: string; record: EdgeRecord }>();
     /** Entries of successful erasures (rare), for the inventory's `erasedAt`. */
@@ -296,7 +325,8 @@ class Builder {
     const edgeRead = this.#store.getMany(edgeList);
     edgeRead.catch(() => {}); // awaited below; this only keeps a throw in between from orphaning it
     for (let at = 0; at < entries.length; at += SEGMENT) {
-      this.#segment(entries, at, Math.min(SEGMENT, entries.length - at), puts, seen);
+      const n = Math.min(SEGMENT, entries.length - at);
+      this.#segment(entries, at, n, puts, seen, touched, changed);
     }
     const records = known.records;
     const unknown: string[] = [];
@@ -325,8 +355,6 @@ class Builder {
       this.#addEdge(from, to);
     }
 
-    /** Assets that had no record before this run, or were first erased in it. */
-    const changed = new Set<string>();
     for (const [a, s] of seen) {
       const e = (entries[s.last - start] as { event: IndexedFields }).event;
       const r = records.get(a);
@@ -361,12 +389,13 @@ class Builder {
     }
 
     if (fold === "always" || end - known.folded >= FOLD) {
-      // Every asset whose latest record is in a delta, or changed now, gets its record.
-      for (const a of seen.keys()) known.dirty.add(a);
-      for (const a of known.dirty) {
-        puts.push({ key: assetKey(a), value: encodeRecord(records.get(a) as AssetRecord) });
+      // Every asset named since the last fold (its latest record is in a delta, or changed
+      // now) gets its record.
+      for (const [a, r] of records) {
+        if (r !== undefined && r.last >= known.folded) {
+          puts.push({ key: assetKey(a), value: encodeRecord(r) });
+        }
       }
-      known.dirty.clear();
       known.folded = end;
       puts.push({ key: META_INVENTORY, value: utf8(String(end)) });
     } else {
@@ -375,12 +404,11 @@ class Builder {
       for (const a of changed) {
         puts.push({ key: assetKey(a), value: encodeRecord(records.get(a) as AssetRecord) });
       }
-      const rows: AssetRecord[] = [];
-      for (const a of seen.keys()) {
-        rows.push(records.get(a) as AssetRecord);
-        known.dirty.add(a);
+      const named = entries.length > SEGMENT ? [...new Set(touched)] : touched;
+      const rows = named.map((a) => records.get(a) as AssetRecord);
+      if (rows.length > 0) {
+        puts.push({ key: inventoryKey(start), value: encodeDelta(this.#w, rows) });
       }
-      if (rows.length > 0) puts.push({ key: inventoryKey(start), value: encodeDelta(rows) });
     }
     return puts;
   }
@@ -467,7 +495,7 @@ export const lineageIndexer: AppendContributor = {
 };
 
 function cacheSize(c: Known): number {
-  let n = c.records.size + c.dirty.size;
+  let n = c.records.size;
   for (const s of c.edges.values()) n += s.size;
   return n;
 }
