@@ -40,6 +40,7 @@ import {
   bucketOf,
   edgeKey,
   FIELDS,
+  type Field,
   HOUR,
   INDEX_FORMAT,
   INDEX_RANGE,
@@ -62,6 +63,9 @@ import { encryptedStore, indexStatus, readInventoryMark } from "./status.js";
  * it named at most once per this many entries.
  */
 export const FOLD = 131_072;
+
+const writer = new ByteWriter();
+const fieldPostings = FIELDS.map(() => new FieldPostings());
 
 /** What a builder knows of the stored indexes. */
 interface Known {
@@ -94,8 +98,9 @@ class Builder {
   readonly #store: LevelStore;
   readonly #from: number;
   readonly #known: Known;
-  readonly #w = new ByteWriter();
-  readonly #fields = FIELDS.map(() => new FieldPostings());
+  // Shared by every builder: each record is written and taken in one synchronous run.
+  readonly #w = writer;
+  readonly #fields = fieldPostings;
 
   constructor(store: LevelStore, from: number, known: Known) {
     this.#store = store;
@@ -194,7 +199,9 @@ class Builder {
     // The inventory: a known record is updated at once, a new one made; an asset not known
     // yet waits in `seen` for its stored record.
     const records = this.#known.records;
-    assetsF.values.forEach((a, v) => {
+    const assetValues = assetsF.values;
+    for (let v = 0; v < assetValues.length; v++) {
+      const a = assetValues[v] as string;
       touched.push(a);
       const lp = assetsF.lastPos(v);
       const last = assetsF.index[lp] as number;
@@ -206,7 +213,7 @@ class Builder {
         r.lastTs = lastTs;
         r.events += events;
         r.lastActor = (entries[last - start] as { event: IndexedFields }).event.actor.id;
-        return;
+        continue;
       }
       const fp = assetsF.firstPos(v);
       if (records.has(a)) {
@@ -222,7 +229,7 @@ class Builder {
           erased: false,
         });
         changed.add(a);
-        return;
+        continue;
       }
       const s = seen.get(a);
       if (s === undefined) {
@@ -238,18 +245,19 @@ class Builder {
         s.lastTs = lastTs;
         s.events += events;
       }
-    });
+    }
     const w = this.#w;
-    FIELDS.forEach((field, f) => {
+    for (let f = 0; f < FIELDS.length; f++) {
+      const field = FIELDS[f] as Field;
       const m = fields[f] as FieldPostings;
-      if (m.values.length === 0) return;
+      if (m.values.length === 0) continue;
       const buckets: number[][] = [];
-      m.values.forEach((value, v) => {
-        const b = bucketOf(value);
+      for (let v = 0; v < m.values.length; v++) {
+        const b = bucketOf(m.values[v] as string);
         const list = buckets[b];
         if (list === undefined) buckets[b] = [v];
         else list.push(v);
-      });
+      }
       for (let b = 0; b < BUCKETS; b++) {
         const ids = buckets[b];
         if (ids === undefined) continue;
@@ -263,7 +271,7 @@ class Builder {
         for (const v of ids) writeGroup(w, seg, m, v);
         puts.push({ key: postingKey(field, b, seg), value: w.take() });
       }
-    });
+    }
     for (const [hour, list] of hours) {
       writePostings(w, seg, list);
       puts.push({ key: timeKey(hour * HOUR, seg), value: w.take() });
