@@ -65,6 +65,7 @@ describe("a failed append", () => {
         expect.objectContaining({ from: "dataset:b", to: "dataset:e", index: 4 }),
       ]);
       const incremental = await indexView(log);
+      expect(incremental).toEqual(await scanView(log));
       await reindex(log);
       expect(await indexView(log)).toEqual(incremental);
     },
