@@ -1,6 +1,7 @@
 /**
  * The fields the indexer reads (ts, actor.id, action, outcome, asset, inputs, outputs,
- * controls), read straight from a canonical leaf that this process has just encoded: the other
+ * controls), read straight from a canonical leaf that this process has just encoded, when the
+ * append path did not hand them over as it wrote the leaf (`NewEntry.fields`): the other
  * fields (`details`, `id`, `at`, the rest of `actor`) are skipped without building them.
  *
  * Only for leaves the append path wrote itself, which are canonical MessagePack of a valid

@@ -488,7 +488,8 @@ export const lineageIndexer: AppendContributor = {
     // Building updates the cached records in place: until it has finished, the cache matches
     // no batch, so a build that throws (a read error, a damaged record) leaves it unusable.
     cache.next = -1;
-    // The fields it indexes, read from the leaves just encoded when the append path gives them.
+    // The fields it indexes: as the append path wrote them into the leaves when it gives them,
+    // else read back from the leaves just encoded, else from the decoded events.
     const views = entries.map((e) => ({
       index: e.index,
       event: e.fields ?? (e.leaf === undefined ? null : indexedFields(e.leaf)) ?? e.event,
