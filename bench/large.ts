@@ -13,7 +13,8 @@
  *   --proofs K   inclusion and consistency proofs to time (default 2000; 0 skips them)
  *   --hooks H    `all` (default): append as the CLI and the server do, with the hooks that init
  *                registers (PII masking, controls, lineage and query indexes); `none`: the core
- *                log alone (a `Log` over the store without hooks)
+ *                log alone (a `Log` over the store without hooks); `lineage`: the core log with
+ *                the lineage and query indexer alone (issue 4's ratio against `none`)
  *   --json       print one JSON object instead of the table; with `npm run --silent` stdout
  *                then holds only the JSON
  *
@@ -93,6 +94,7 @@ import {
   demoScenario,
   init,
   Log,
+  lineageIndexer,
   open,
   openCheckpoint,
   openStoreForVerify,
@@ -115,7 +117,7 @@ const PROGRESS_MS = 2_000;
 // Arguments
 
 const USAGE =
-  "usage: npm run bench:large -- --events N [--batch B] [--dir D] [--keep] [--proofs K] [--hooks all|none] [--json]";
+  "usage: npm run bench:large -- --events N [--batch B] [--dir D] [--keep] [--proofs K] [--hooks all|none|lineage] [--json]";
 
 function usage(message: string): never {
   process.stderr.write(`bench:large: ${message}\n${USAGE}\n`);
@@ -153,7 +155,9 @@ try {
   usage(e instanceof Error ? e.message : String(e));
 }
 if (args.events === undefined) usage("--events is required");
-if (args.hooks !== "all" && args.hooks !== "none") usage("--hooks must be all or none");
+if (args.hooks !== "all" && args.hooks !== "none" && args.hooks !== "lineage") {
+  usage("--hooks must be all, none or lineage");
+}
 const events = count("events", args.events, 0, 1);
 const batch = count("batch", args.batch, 10_000, 1);
 const proofs = count("proofs", args.proofs, 2_000, 0);
@@ -487,6 +491,10 @@ async function run(dir: string, storeDir: string) {
   let log = await init(storeDir, { origin: ORIGIN });
   // The same store without the hooks init registered: the core log's own append path.
   if (args.hooks === "none") log = new Log(log.store);
+  if (args.hooks === "lineage") {
+    log = new Log(log.store);
+    log.addContributor(lineageIndexer);
+  }
   const verifier = parseVkey(log.vkey);
   const append = await appendAll(log);
   progress(`append done: ${int(append.eventsPerSecond)} events/s`);

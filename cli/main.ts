@@ -25,6 +25,7 @@ import { register as show } from "./commands/show.js";
 import { register as soa } from "./commands/soa.js";
 import { register as token } from "./commands/token.js";
 import { register as tui } from "./commands/tui.js";
+import { register as vault } from "./commands/vault.js";
 import { register as verify } from "./commands/verify.js";
 import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 
@@ -69,7 +70,7 @@ for (const r of [
   r(program);
 for (const r of [importCmd, reindex, lineage, assets, query]) r(program);
 for (const r of [soa, evidence]) r(program);
-for (const r of [reveal, erase, tui]) r(program);
+for (const r of [reveal, erase, vault, tui]) r(program);
 // Usage errors exit 2 (commander's default is 1, which this CLI keeps for integrity failures).
 for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)])
   c.exitOverride();

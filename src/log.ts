@@ -29,6 +29,8 @@ import {
   type EventInput,
   encodeInput,
   encodeValidated,
+  type LeafFields,
+  leafFields,
   leafTooLarge,
   MAX_LEAF_SIZE,
   MAX_TIMESTAMP,
@@ -131,6 +133,8 @@ export interface NewEntry {
   readonly index: number;
   readonly event: Event;
   readonly leaf?: Uint8Array;
+  /** The fields the indexes read, as the append path wrote them into the leaf (when it gives them). */
+  readonly fields?: LeafFields | undefined;
 }
 
 export interface AppendOptions {
@@ -349,6 +353,10 @@ export class Log {
     const seen = new Set<string>();
     /** 1 for an event whose id an earlier event of the batch has. */
     const repeat = new Uint8Array(count);
+    // The fields each leaf was written with, for the contributors (the indexes).
+    const out = this.#contributors.length > 0 ? { fields: undefined } : undefined;
+    const fields: Array<LeafFields | undefined> | undefined =
+      out === undefined ? undefined : new Array(count);
     for (let i = 0; i < count; i++) {
       let p = 0;
       let id: string | undefined | null = null;
@@ -356,7 +364,8 @@ export class Log {
         w.reserve(2);
         p = w.pos;
         w.pos += 2; // uint16_be(len), below
-        id = encodeInput(values[i], at, w);
+        id = encodeInput(values[i], at, w, out);
+        if (fields !== undefined) fields[i] = out?.fields;
       }
       if (id === null) {
         // Not valid, or the fast path cannot tell: validateEvent throws the error, with the
@@ -372,6 +381,7 @@ export class Log {
         }
         id = input.id;
         if (atValid) encodeValidated(input, input.ts ?? at, at, w);
+        if (fields !== undefined) fields[i] = leafFields(input, at);
       }
       if (atValid) {
         const size = w.pos - p - 2;
@@ -489,7 +499,11 @@ export class Log {
       for (const placed of placers) puts.push(...(await placed(assigned)));
     }
     if (this.#contributors.length > 0) {
-      const entries = decodeRecords(records, recordEnds, start);
+      const kept =
+        fields === undefined || added === count
+          ? fields
+          : fields.filter((_, i) => duplicate[i] === 0);
+      const entries = decodeRecords(records, recordEnds, start, kept);
       for (const c of this.#contributors) puts.push(...(await c.puts(entries, this.store)));
     }
     const size = start + added;
@@ -715,12 +729,17 @@ interface EncodedRecords {
 }
 
 /** The records just encoded by the append path, with their indexes from `start`. */
-function decodeRecords(records: Uint8Array, ends: Float64Array, start: number): NewEntry[] {
+function decodeRecords(
+  records: Uint8Array,
+  ends: Float64Array,
+  start: number,
+  fields: ReadonlyArray<LeafFields | undefined> | undefined,
+): NewEntry[] {
   const out: NewEntry[] = [];
   let begin = 0;
   for (let j = 0; j < ends.length; j++) {
     const end = ends[j] as number;
-    out.push(new LazyEntry(start + j, records.subarray(begin + 2, end)));
+    out.push(new LazyEntry(start + j, records.subarray(begin + 2, end), fields?.[j]));
     begin = end;
   }
   return out;
@@ -729,10 +748,12 @@ function decodeRecords(records: Uint8Array, ends: Float64Array, start: number): 
 class LazyEntry implements NewEntry {
   readonly index: number;
   readonly leaf: Uint8Array;
+  readonly fields: LeafFields | undefined;
   #event: Event | undefined;
-  constructor(index: number, leaf: Uint8Array) {
+  constructor(index: number, leaf: Uint8Array, fields: LeafFields | undefined) {
     this.index = index;
     this.leaf = leaf;
+    this.fields = fields;
   }
   get event(): Event {
     this.#event ??= decodeLeaf(this.leaf);

@@ -5,12 +5,21 @@
  */
 import { render, useStdout } from "ink";
 import { useEffect, useState } from "react";
-import type { Log, LogClient } from "../src/index.js";
+import type { Log, LogClient, Soa } from "../src/index.js";
 import { App } from "./app.js";
 import type { Keys } from "./context.js";
 import { LocalSource } from "./data/local.js";
 import { ServerSource } from "./data/server.js";
 import type { DataSource } from "./data/source.js";
+
+/**
+ * How `logseal tui` renders (the benchmark uses the same). Ctrl-C goes through the app's own
+ * quit path, console output would tear the frame.
+ */
+export const INK_OPTIONS = {
+  exitOnCtrlC: false,
+  patchConsole: false,
+} as const;
 
 const ENTER_ALT = "\x1b[?1049h\x1b[H";
 const LEAVE_ALT = "\x1b[?1049l\x1b[?25h";
@@ -45,13 +54,15 @@ function useTermSize(): { rows: number; columns: number } {
   return size;
 }
 
-function Root(props: { source: DataSource; keys: Keys; color: boolean }) {
+function Root(props: { source: DataSource; keys: Keys; color: boolean; soa?: Soa | undefined }) {
   const size = useTermSize();
-  return <App source={props.source} keys={props.keys} size={size} color={props.color} />;
+  return (
+    <App source={props.source} keys={props.keys} size={size} color={props.color} soa={props.soa} />
+  );
 }
 
 /** Runs the TUI until the user quits; resolves with the exit code. */
-export async function runTui(source: DataSource, keys: Keys): Promise<number> {
+export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise<number> {
   const out = process.stdout;
   let restored = false;
   const restore = () => {
@@ -61,34 +72,47 @@ export async function runTui(source: DataSource, keys: Keys): Promise<number> {
   };
   const onSignal = (sig: NodeJS.Signals) => {
     restore();
-    process.exit(sig === "SIGTERM" ? 143 : 129);
+    process.exit(sig === "SIGTERM" ? 143 : sig === "SIGINT" ? 130 : 129);
   };
-  const onCrash = (e: unknown) => {
+  // A crash: the terminal first (the message must land on the normal screen, not on the
+  // alternate one that is about to vanish), then the error with its stack for a bug report.
+  const report = (e: unknown) => {
     restore();
     process.stderr.write(`logseal tui: E_INTERNAL: ${(e as Error)?.stack ?? String(e)}\n`);
+  };
+  // Outside render (a data-layer callback, a timer): Node would exit without the handlers.
+  const onCrash = (e: unknown) => {
+    report(e);
     process.exit(3);
   };
   process.on("exit", restore);
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
+  // Ctrl-C before Ink turns raw mode on (the first frame is drawn just before) is a SIGINT.
+  process.on("SIGINT", onSignal);
   process.on("uncaughtException", onCrash);
   process.on("unhandledRejection", onCrash);
   out.write(ENTER_ALT);
   const color = process.env.NO_COLOR === undefined || process.env.NO_COLOR === "";
+  let code = 0;
   try {
-    const ink = render(<Root source={source} keys={keys} color={color} />, {
-      exitOnCtrlC: false,
-      patchConsole: false,
-    });
-    await ink.waitUntilExit();
+    const ink = render(<Root source={source} keys={keys} color={color} soa={soa} />, INK_OPTIONS);
+    try {
+      await ink.waitUntilExit();
+    } catch (e) {
+      // In render: Ink's error boundary unmounts the app and rejects waitUntilExit.
+      report(e);
+      code = 3;
+    }
     ink.cleanup();
   } finally {
     restore();
     process.off("SIGTERM", onSignal);
     process.off("SIGHUP", onSignal);
+    process.off("SIGINT", onSignal);
     process.off("uncaughtException", onCrash);
     process.off("unhandledRejection", onCrash);
     await source.close();
   }
-  return 0;
+  return code;
 }

@@ -111,7 +111,7 @@ export function register(program: Command): void {
           if (process.stdout.isTTY === true) {
             print("");
             print(out.bold("browse, tail and audit it in the terminal UI (q quits):"));
-            print(`  ${cli} tui ${s}`);
+            print(`  ${cli} tui ${s} --soa ${soaFile}`);
           }
         } finally {
           await log.close();

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import {
   indexStatus,
+  isLogsealError,
   LogsealError,
   listTokens,
   open,
@@ -88,9 +89,21 @@ export function register(program: Command): void {
                 soa: parseSoa(await readSmallFile(opts.soa, "--soa", 4 << 20), opts.soa),
                 source: opts.soa,
               };
-        const log = await open(dir, { ...openOptions(), ...(opts.sync ? { sync: true } : {}) });
+        const keyed = openOptions();
+        const log = await open(dir, { ...keyed, ...(opts.sync ? { sync: true } : {}) });
         let server: Awaited<ReturnType<typeof startServer>>;
+        let vaultNote: string | undefined;
         try {
+          // The vault key, for POST /v1/privacy/reveal: a key given and wrong fails now, not at
+          // the first reveal; without one (and no <store>/vault.key) the server still serves.
+          try {
+            await log.store.vaultKey();
+          } catch (e) {
+            if (keyed.vaultKey !== undefined || !isLogsealError(e)) throw e;
+            if (e.code !== "E_VAULT_MISSING") {
+              vaultNote = `logseal serve: no vault key (${e.code}), so reveal through this server answers E_VAULT_KEY_MISSING: restart it with --vault-key FILE, LOGSEAL_VAULT_KEY or LOGSEAL_VAULT_PASSPHRASE to allow it`;
+            }
+          }
           const options: ServerOptions = {
             host,
             port,
@@ -112,6 +125,7 @@ export function register(program: Command): void {
         } else {
           print(`logseal serve: listening on ${server.url} (store ${dir}, ${log.size} entries)`);
         }
+        if (vaultNote !== undefined) note(vaultNote);
         if (!(await indexStatus(log.store)).current) {
           note(
             `logseal serve: the store's lineage and query indexes are missing or behind the log (written before they existed), so /v1/events, /v1/lineage and /v1/assets answer E_INDEX_STALE: stop the server and run 'logseal reindex --store ${dir}' once`,

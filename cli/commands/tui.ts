@@ -3,11 +3,12 @@
  * command runs, so the other commands start without it.
  */
 import type { Command } from "commander";
-import { LogsealError, parseVkey, VERIFY_MAX_OPEN_FILES } from "../../src/index.js";
+import { LogsealError, parseSoa, parseVkey, VERIFY_MAX_OPEN_FILES } from "../../src/index.js";
 import { parseKeys, storeDir } from "../args.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { printJson } from "../output.js";
 import { remoteOptions, run, withSource } from "../run.js";
+import { readSmallFile } from "./soa.js";
 
 export function register(program: Command): void {
   program
@@ -20,12 +21,21 @@ export function register(program: Command): void {
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
+    .option(
+      "--soa <file>",
+      "the Statement of Applicability the Controls screen shows (applicability, status, gaps)",
+    )
     .option("--json", "without a terminal: print the log's summary as JSON instead")
-    .action((opts: { store?: string; key: string[]; json?: boolean }, cmd: Command) =>
+    .action((opts: { store?: string; key: string[]; soa?: string; json?: boolean }, cmd: Command) =>
       run(opts.json === true, async () => {
         const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
         const remote = remoteOptions(cmd);
         const pinned = parseKeys(opts.key, "--key");
+        // Checked before anything opens, with or without a terminal: a bad SoA is bad input.
+        const soa =
+          opts.soa === undefined
+            ? undefined
+            : parseSoa(await readSmallFile(opts.soa, "--soa", 4 << 20), opts.soa);
         if (!tty && opts.json !== true) {
           throw new LogsealError(
             "E_USAGE",
@@ -59,12 +69,21 @@ export function register(program: Command): void {
                 location: source.label,
                 origin: source.origin,
                 size: source.size(),
+                ...(soa === undefined
+                  ? {}
+                  : {
+                      soa: {
+                        file: opts.soa,
+                        applicable: soa.controls.filter((c) => c.applicable).length,
+                        excluded: soa.controls.filter((c) => !c.applicable).length,
+                      },
+                    }),
                 checkpoint: latest ?? null,
               });
               await source.close();
               return EXIT_OK;
             }
-            return runTui(source, keys);
+            return runTui(source, keys, soa);
           },
           // Bounded memory whatever the store's size: the verify screen reads every bundle.
           { maxOpenFiles: VERIFY_MAX_OPEN_FILES },

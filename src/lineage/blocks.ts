@@ -1,101 +1,226 @@
 /**
- * Value encodings of the index records.
+ * Value encodings of the index records (formats/lineage.md, "Values").
  *
- * Posting and time blocks list the entries of one 256-entry block that have a value, ascending,
- * each with its ts (so a time window is checked without reading the entry):
+ * A posting list of one segment lists entries ascending, each with its ts:
  *
- *   block value = concat over entries ( varint(index − previous) ‖ varint(ts) )
+ *   postings = concat over entries ( varint(index − previous) ‖ varint(zigzag(ts − previousTs)) )
  *
- * where "previous" is the block's first index minus one for the first entry, and varint is
- * unsigned LEB128 (7 bits a byte, least significant first, high bit set on all but the last
- * byte), at most 8 bytes (values below 2^53). An edge record is JSON:
- * `[index, ts, action, actor, outcome]` of the entry that created the edge.
+ * where "previous" is the segment's first index minus one and "previousTs" is 0 for the first
+ * entry; varint is unsigned LEB128 (7 bits a byte, least significant first, high bit set on all
+ * but the last byte), at most 8 bytes; zigzag(d) is 2d for d ≥ 0 and −2d − 1 below.
+ *
+ * A posting record (`x/p/<field> NUL <bucket> NUL <seg>`) holds one group per value of the
+ * bucket that segment has:
+ *
+ *   group = varint(len(value)) ‖ value (UTF-8) ‖ varint(count) ‖ varint(len(postings)) ‖ postings
+ *
+ * A time record holds postings alone. An edge record is JSON `[index, ts, action, actor,
+ * outcome]` of the entry that created the edge. An inventory delta is a JSON array of
+ * `[asset, first, firstTs, last, lastTs, events, lastActor, erasedAt]` (erasedAt −1 for none).
  */
 import { fromUtf8, utf8 } from "../bytes.js";
 import { MAX_TIMESTAMP } from "../event/index.js";
-import { BLOCK } from "./keys.js";
+import { assetKind } from "./edges.js";
+import type { AssetRecord } from "./inventory.js";
+import type { FieldPostings } from "./postings.js";
 
 export interface Posting {
   index: number;
   ts: number;
 }
 
-/** Room for a full block: 256 entries × (8 + 8) varint bytes. */
-const BLOCK_ROOM = BLOCK * 16;
+/** A growable byte buffer for encoding records; `take` hands out a copy-free view. */
+export class ByteWriter {
+  // A Buffer, for its `write` of UTF-8 text in place.
+  bytes: Buffer = Buffer.alloc(64 * 1024);
+  pos = 0;
+  #start = 0;
 
-/**
- * Where encoded blocks are written: one large buffer, handed out as views, replaced when full
- * (the views stay valid). (measured) A `slice` per block value allocated one ArrayBuffer each,
- * thousands per append batch; views into one 256 KiB arena cut the indexer's garbage
- * collection.
- */
-let arena = new Uint8Array(256 * 1024);
-let used = 0;
-
-function writeVarint(at: number, n: number): number {
-  let v = n;
-  let o = at;
-  while (v >= 128) {
-    arena[o++] = (v % 128) + 128;
-    v = Math.floor(v / 128);
+  reserve(n: number): void {
+    if (this.pos + n <= this.bytes.length) return;
+    // A new buffer: views already taken keep the old one.
+    const used = this.pos - this.#start;
+    const next = Buffer.alloc(Math.max(this.bytes.length, (used + n) * 2));
+    next.set(this.bytes.subarray(this.#start, this.pos));
+    this.bytes = next;
+    this.pos = used;
+    this.#start = 0;
   }
-  arena[o++] = v;
-  return o;
+
+  varint(n: number): void {
+    this.reserve(8);
+    let v = n;
+    const b = this.bytes;
+    while (v >= 128) {
+      b[this.pos++] = (v % 128) + 128;
+      v = Math.floor(v / 128);
+    }
+    b[this.pos++] = v;
+  }
+
+  text(s: string): void {
+    // Values are short; UTF-8 length at most 3 bytes a UTF-16 unit.
+    this.reserve(s.length * 3 + 8);
+    const len = this.bytes.write(s, this.pos + 8, "utf8");
+    // Written 8 bytes ahead, then moved behind its length prefix.
+    const at = this.pos + 8;
+    this.varint(len);
+    this.bytes.copyWithin(this.pos, at, at + len);
+    this.pos += len;
+  }
+
+  /** The bytes written since the last take. */
+  take(): Uint8Array {
+    const out = this.bytes.subarray(this.#start, this.pos);
+    this.#start = this.pos;
+    if (this.bytes.length - this.pos < 4096) {
+      this.bytes = Buffer.alloc(this.bytes.length);
+      this.pos = 0;
+      this.#start = 0;
+    }
+    return out;
+  }
 }
 
-/** Encodes postings of one block (ascending, inside the block). */
-export function encodeBlock(block: number, postings: readonly Posting[]): Uint8Array {
-  if (used + BLOCK_ROOM > arena.length) {
-    arena = new Uint8Array(arena.length);
-    used = 0;
+/**
+ * Writes the postings of one segment: `list` holds index, ts pairs, ascending by index.
+ * @returns the bytes written
+ */
+export function writePostings(w: ByteWriter, seg: number, list: readonly number[]): number {
+  const at = w.pos;
+  let prev = seg - 1;
+  let prevTs = 0;
+  for (let k = 0; k < list.length; k += 2) {
+    const index = list[k] as number;
+    const ts = list[k + 1] as number;
+    const d = ts - prevTs;
+    w.varint(index - prev);
+    w.varint(d >= 0 ? 2 * d : -2 * d - 1);
+    prev = index;
+    prevTs = ts;
   }
-  const start = used;
-  let o = used;
-  let prev = block - 1;
-  for (const p of postings) {
-    o = writeVarint(o, p.index - prev);
-    o = writeVarint(o, p.ts);
-    prev = p.index;
-  }
-  used = o;
-  return arena.subarray(start, o);
+  return w.pos - at;
 }
 
-/**
- * Decodes a block of the index (stored data: never throws).
- * @returns the postings, or null when the bytes are not a block starting at `block`
- */
-export function decodeBlock(block: number, bytes: Uint8Array): Posting[] | null {
-  const out: Posting[] = [];
-  let off = 0;
-  let prev = block - 1;
-  const read = (): number => {
+/** Postings of one group are written here first, so that their length can go before them. */
+const scratch = new ByteWriter();
+
+/** Writes one group of a posting record: value id `v` of `postings`. */
+export function writeGroup(w: ByteWriter, seg: number, postings: FieldPostings, v: number): void {
+  w.text(postings.values[v] as string);
+  w.varint(postings.count(v));
+  scratch.pos = 0;
+  const n = postings.write(scratch, seg, v);
+  w.varint(n);
+  w.reserve(n);
+  w.bytes.set(scratch.bytes.subarray(0, n), w.pos);
+  w.pos += n;
+}
+
+/** A reader over stored bytes (never throws: -1 on a bad varint). */
+class Reader {
+  off = 0;
+  constructor(readonly bytes: Uint8Array) {}
+  varint(): number {
     let n = 0;
     let scale = 1;
+    const b = this.bytes;
     for (let k = 0; k < 8; k++) {
-      if (off >= bytes.length) return -1;
-      const b = bytes[off++] as number;
-      n += (b % 128) * scale;
-      if (b < 128) return n;
+      if (this.off >= b.length) return -1;
+      const x = b[this.off++] as number;
+      n += (x % 128) * scale;
+      if (x < 128) return n;
       scale *= 128;
     }
     return -1;
-  };
-  while (off < bytes.length) {
-    const d = read();
-    const ts = read();
-    if (d < 1 || ts < 0 || ts > MAX_TIMESTAMP) return null;
-    prev += d;
-    if (prev >= block + BLOCK) return null;
-    out.push({ index: prev, ts });
   }
-  return out.length === 0 ? null : out;
 }
 
-/** Merges new postings into a stored block: those before the first new one are kept. */
-export function mergeBlock(old: readonly Posting[], added: readonly Posting[]): Posting[] {
-  const first = added[0]?.index ?? Number.POSITIVE_INFINITY;
-  return [...old.filter((p) => p.index < first), ...added];
+/** Decodes postings of segment `seg` in bytes [off, end); null when malformed. */
+function readPostings(
+  bytes: Uint8Array,
+  off: number,
+  end: number,
+  seg: number,
+  count: number,
+  out: Posting[],
+): boolean {
+  const r = new Reader(bytes.subarray(0, end));
+  r.off = off;
+  let prev = seg - 1;
+  let ts = 0;
+  let n = 0;
+  while (r.off < end) {
+    const d = r.varint();
+    const z = r.varint();
+    if (d < 1 || z < 0) return false;
+    prev += d;
+    ts += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    if (ts < 0 || ts > MAX_TIMESTAMP || !Number.isSafeInteger(prev)) return false;
+    out.push({ index: prev, ts });
+    n++;
+  }
+  return count < 0 || n === count;
+}
+
+/**
+ * Decodes a time record (stored data: never throws).
+ * @returns the postings, or null when the bytes are not a time record of segment `seg`
+ */
+export function decodePostings(seg: number, bytes: Uint8Array): Posting[] | null {
+  const out: Posting[] = [];
+  if (bytes.length === 0 || !readPostings(bytes, 0, bytes.length, seg, -1, out)) return null;
+  return out;
+}
+
+/**
+ * The postings of `value` in a posting record of segment `seg` (stored data: never throws).
+ * @param value the value's UTF-8 bytes
+ * @returns the postings (empty when the record has no group for the value), or null when the
+ *   bytes are not a posting record
+ */
+export function decodeGroup(seg: number, bytes: Uint8Array, value: Uint8Array): Posting[] | null {
+  const r = new Reader(bytes);
+  while (r.off < bytes.length) {
+    const len = r.varint();
+    if (len < 1 || r.off + len > bytes.length) return null;
+    const nameAt = r.off;
+    r.off += len;
+    const count = r.varint();
+    const size = r.varint();
+    if (count < 1 || size < 2 || r.off + size > bytes.length) return null;
+    if (len === value.length && sameBytes(bytes, nameAt, value)) {
+      const out: Posting[] = [];
+      return readPostings(bytes, r.off, r.off + size, seg, count, out) ? out : null;
+    }
+    r.off += size;
+  }
+  return [];
+}
+
+/** Every group of a posting record, value → postings; null when malformed. */
+export function decodeGroups(seg: number, bytes: Uint8Array): Map<string, Posting[]> | null {
+  const r = new Reader(bytes);
+  const out = new Map<string, Posting[]>();
+  while (r.off < bytes.length) {
+    const len = r.varint();
+    if (len < 1 || r.off + len > bytes.length) return null;
+    const name = fromUtf8(bytes.subarray(r.off, r.off + len));
+    r.off += len;
+    const count = r.varint();
+    const size = r.varint();
+    if (name === null || count < 1 || size < 2 || r.off + size > bytes.length) return null;
+    const list: Posting[] = [];
+    if (!readPostings(bytes, r.off, r.off + size, seg, count, list) || out.has(name)) return null;
+    out.set(name, list);
+    r.off += size;
+  }
+  return out.size === 0 ? null : out;
+}
+
+function sameBytes(b: Uint8Array, at: number, v: Uint8Array): boolean {
+  for (let i = 0; i < v.length; i++) if (b[at + i] !== v[i]) return false;
+  return true;
 }
 
 /** The entry that created an edge, as its record holds it. */
@@ -132,4 +257,66 @@ export function decodeEdge(bytes: Uint8Array): EdgeRecord | null {
     return null;
   }
   return { index: v[0], ts: v[1], action: v[2], actor: v[3], outcome: v[4] };
+}
+
+/**
+ * Writes an inventory delta: the records of the assets an append named, as they stood after it.
+ *
+ *   row = text(asset) ‖ varint(first) ‖ varint(firstTs) ‖ varint(last) ‖ varint(lastTs) ‖
+ *         varint(events) ‖ text(lastActor) ‖ varint(erasedAt + 1, or 0)
+ *
+ * where text(s) = varint(len(UTF-8 of s)) ‖ UTF-8 of s. (measured) JSON rows cost the indexer
+ * as much as all its postings, on appends naming thousands of assets.
+ */
+export function encodeDelta(w: ByteWriter, records: readonly AssetRecord[]): Uint8Array {
+  for (const r of records) {
+    w.text(r.asset);
+    w.varint(r.first);
+    w.varint(r.firstTs);
+    w.varint(r.last);
+    w.varint(r.lastTs);
+    w.varint(r.events);
+    w.text(r.lastActor);
+    w.varint(r.erasedAt === undefined ? 0 : r.erasedAt + 1);
+  }
+  return w.take();
+}
+
+/** Decodes an inventory delta (stored data: never throws); null when malformed. */
+export function decodeDelta(bytes: Uint8Array): AssetRecord[] | null {
+  const r = new Reader(bytes);
+  const text = (): string | null => {
+    const len = r.varint();
+    if (len < 0 || r.off + len > bytes.length) return null;
+    const s = fromUtf8(bytes.subarray(r.off, r.off + len));
+    r.off += len;
+    return s;
+  };
+  const out: AssetRecord[] = [];
+  while (r.off < bytes.length) {
+    const asset = text();
+    const first = r.varint();
+    const firstTs = r.varint();
+    const last = r.varint();
+    const lastTs = r.varint();
+    const events = r.varint();
+    const lastActor = text();
+    const erased = r.varint();
+    if (asset === null || lastActor === null || asset === "" || erased < 0) return null;
+    if (first < 0 || firstTs < 0 || last < first || lastTs < 0 || events < 1) return null;
+    const rec: AssetRecord = {
+      asset,
+      kind: assetKind(asset),
+      first,
+      firstTs,
+      last,
+      lastTs,
+      events,
+      lastActor,
+      erased: erased > 0,
+    };
+    if (erased > 0) rec.erasedAt = erased - 1;
+    out.push(rec);
+  }
+  return out.length === 0 ? null : out;
 }

@@ -1,6 +1,7 @@
 /**
  * The fields the indexer reads (ts, actor.id, action, outcome, asset, inputs, outputs,
- * controls), read straight from a canonical leaf that this process has just encoded: the other
+ * controls), read straight from a canonical leaf that this process has just encoded, when the
+ * append path did not hand them over as it wrote the leaf (`NewEntry.fields`): the other
  * fields (`details`, `id`, `at`, the rest of `actor`) are skipped without building them.
  *
  * Only for leaves the append path wrote itself, which are canonical MessagePack of a valid
@@ -53,23 +54,49 @@ function strLen(t: number): number {
   return -1;
 }
 
+/**
+ * Short ASCII strings read before, by FNV-1a hash of their bytes: one slot a hash, replaced on
+ * a collision, cleared when full. (measured) Building each actor id, action and asset
+ * reference afresh for every leaf (a string per character, concatenated) made the indexer's
+ * garbage collection and its map lookups on new string objects the larger part of its time;
+ * the same few thousand values recur in every batch, and an interned string is one object
+ * whose hash V8 has already computed.
+ */
+const interned = new Map<number, string>();
+const INTERNED_MAX = 65_536;
+
 function text(len: number): string {
   const end = pos + len;
   if (end > buf.length) throw BAD;
-  let ascii = true;
-  for (let i = pos; i < end; i++) {
-    if ((buf[i] as number) >= 0x80) {
-      ascii = false;
-      break;
+  if (len <= 64) {
+    let h = 0x811c9dc5;
+    let ascii = true;
+    for (let i = pos; i < end; i++) {
+      const c = buf[i] as number;
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (ascii) {
+      const hit = interned.get(h);
+      if (hit !== undefined && hit.length === len) {
+        let same = true;
+        for (let i = 0; i < len && same; i++) same = hit.charCodeAt(i) === buf[pos + i];
+        if (same) {
+          pos = end;
+          return hit;
+        }
+      }
+      const s = Buffer.from(buf.buffer, buf.byteOffset + pos, len).toString("latin1");
+      if (interned.size >= INTERNED_MAX) interned.clear();
+      interned.set(h, s);
+      pos = end;
+      return s;
     }
   }
-  let s: string;
-  if (ascii && len <= 64) {
-    s = "";
-    for (let i = pos; i < end; i++) s += String.fromCharCode(buf[i] as number);
-  } else {
-    s = Buffer.from(buf.buffer, buf.byteOffset + pos, len).toString("utf8");
-  }
+  const s = Buffer.from(buf.buffer, buf.byteOffset + pos, len).toString("utf8");
   pos = end;
   return s;
 }

@@ -1,6 +1,9 @@
 /**
  * The asset inventory (ISO/IEC 27001:2022 control 5.9): one record per asset any event names,
- * kept up to date by the indexer in the same batch as the entries it describes.
+ * kept by the indexer in the same batch as the entries it describes. `x/a/<asset>` is written
+ * when the asset is first named, when it is first erased, and at each fold; between folds the
+ * latest record of each asset an append named is in that append's delta (`x/i/<first>`), and
+ * the inventory is `x/a/` overlaid with the deltas from `meta/inventory` on.
  *
  *   x/a/<asset> → {"kind":"dataset","first":0,"firstTs":…,"last":7,"lastTs":…,"events":3,
  *                  "lastActor":"svc-ingest","erased":false}
@@ -13,10 +16,11 @@
 import { fromUtf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import type { LevelStore } from "../store/level-store.js";
+import { decodeDelta } from "./blocks.js";
 import { assetKind } from "./edges.js";
 import type { IndexedFields } from "./fields.js";
-import { ASSET_PREFIX, assetKey, assetRange } from "./keys.js";
-import { requireIndex } from "./status.js";
+import { ASSET_PREFIX, assetKey, assetRange, inventoryKey, parseInventoryKey } from "./keys.js";
+import { readInventoryMark, requireIndex } from "./status.js";
 
 /** One asset of the inventory. */
 export interface AssetRecord {
@@ -118,7 +122,11 @@ export function decodeRecord(
   return { asset, ...(o as Omit<AssetRecord, "asset">) };
 }
 
-/** Reads the inventory records of these assets (one `getMany`). */
+/**
+ * Reads the inventory records of these assets as `x/a/` holds them (one `getMany`): `first`,
+ * `kind` and `erasedAt` are exact; `last`, `events` and `lastActor` may be those of the last
+ * fold (use {@link assets} for those).
+ */
 export async function readRecords(
   store: LevelStore,
   assets: readonly string[],
@@ -144,10 +152,32 @@ export async function assets(
     );
   }
   const { indexed } = await requireIndex(store);
-  const out: AssetRecord[] = [];
+  const byAsset = new Map<string, AssetRecord>();
   for await (const [key, value] of store.iterate(assetRange(options.kind))) {
     const r = decodeRecord(key.slice(ASSET_PREFIX.length), value);
-    if (r !== undefined && r.first < indexed) out.push(r);
+    if (r !== undefined) byAsset.set(r.asset, r);
   }
-  return out;
+  // The deltas after the last fold, in order: each holds the latest records of its assets.
+  const folded = await readInventoryMark(store);
+  const prefix = options.kind === undefined ? "" : `${options.kind}:`;
+  for await (const [key, value] of store.iterate({
+    gte: inventoryKey(folded),
+    lt: inventoryKey(indexed),
+  })) {
+    const rows = parseInventoryKey(key) < 0 ? null : decodeDelta(value);
+    if (rows === null) {
+      throw new LogsealError(
+        "E_STORE_CORRUPT",
+        `the inventory delta ${JSON.stringify(key)} is damaged: run 'logseal reindex'`,
+        { details: { key } },
+      );
+    }
+    for (const r of rows) if (r.asset.startsWith(prefix)) byAsset.set(r.asset, r);
+  }
+  const out: AssetRecord[] = [];
+  for (const r of byAsset.values()) if (r.first < indexed) out.push(r);
+  // Bytewise UTF-8 order of the reference, as the keys sort.
+  const keyed = out.map((r) => ({ r, k: Buffer.from(r.asset, "utf8") }));
+  keyed.sort((a, b) => Buffer.compare(a.k, b.k));
+  return keyed.map((x) => x.r);
 }

@@ -2,16 +2,17 @@
  * Event queries over the field and time postings: filter by actor, action, asset, control and
  * outcome (all must hold) and a time window, in entry-index order, a page at a time.
  *
- * Algorithm. Each equality filter is a posting list: the blocks `x/f/<field> NUL <value> NUL
- * <block>`, in entry-index order, each listing its entries with their `ts`. The lists are
- * ordered by their estimated density (postings per entry in the first blocks read after the
+ * Algorithm. Each equality filter is a posting list: the value's groups in the records
+ * `x/p/<field> NUL <bucket> NUL <seg>` of its bucket, in entry-index order, each listing its
+ * entries of that segment with their `ts`. The lists are
+ * ordered by their estimated density (postings per entry in the first records read after the
  * cursor; a list that ends there is exact) and intersected by leapfrogging: the sparsest list
  * proposes a candidate, each other list skips to its first posting at or after it, and a
- * posting beyond the candidate becomes the new candidate. A list is read a few blocks at a
+ * posting beyond the candidate becomes the new candidate. A list is read a few records at a
  * time (4, doubling to 64); a skip past what was read starts a new range read at the target's
- * block, so a selective list never drags a dense one through every block. The time window is
- * checked on the `ts` the postings carry. A query with only a time window reads the hour blocks
- * of the window (`x/t/<hour> NUL <block>`) and orders the hits by index; a query with no
+ * segment, so a selective list never drags a dense one through every segment. The time window is
+ * checked on the `ts` the postings carry. A query with only a time window reads the hour records
+ * of the window (`x/t/<hour> NUL <seg>`) and orders the hits by index; a query with no
  * filter at all reads the log in order.
  *
  * Pages and cursors. Results are in entry-index order and a cursor is the last index returned
@@ -21,14 +22,14 @@
  * indexes covered when it started.
  */
 import { createHash } from "node:crypto";
+import { utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import { type Event, MAX_TIMESTAMP } from "../event/index.js";
 import type { LevelStore } from "../store/level-store.js";
-import { decodeBlock, type Posting } from "./blocks.js";
+import { decodeGroup, decodePostings, type Posting } from "./blocks.js";
 import { readEvents } from "./entries.js";
 import {
-  BLOCK,
-  blockOf,
+  bucketOf,
   type Field,
   HOUR,
   pad16,
@@ -172,25 +173,31 @@ function corrupt(what: string, key: string): LogsealError {
 }
 
 /**
- * A posting list read a few blocks at a time (4, doubling to 64 per range read); a skip past
- * what was read starts a new range read at the target's block.
+ * The posting list of one value, read a few records at a time (4, doubling to 64 per range
+ * read) from its bucket's records; a skip past what was read starts a new range read at the
+ * segment holding the target.
  */
 class Postings {
   readonly #store: LevelStore;
   readonly #prefix: string;
   readonly #end: string;
+  readonly #value: Uint8Array;
   readonly #what: string;
   #buf: Posting[] = [];
   #pos = 0;
   /** Every posting below this index has been read (or skipped). */
   #readUpTo = 0;
+  /** The first segment not read yet, when reading on from `#readUpTo`. */
+  #nextSeg = 0;
   #exhausted = false;
   #page = 4;
 
   constructor(store: LevelStore, field: Field, value: string) {
     this.#store = store;
-    this.#prefix = postingPrefix(field, value);
-    this.#end = postingEnd(field, value);
+    const bucket = bucketOf(value);
+    this.#prefix = postingPrefix(field, bucket);
+    this.#end = postingEnd(field, bucket);
+    this.#value = utf8(value);
     this.#what = `the ${field} index of ${JSON.stringify(value)}`;
   }
 
@@ -223,22 +230,43 @@ class Postings {
     }
   }
 
+  /** The first segment of this bucket that may hold entry `from`. */
+  async #segmentAt(from: number): Promise<number> {
+    if (from === this.#readUpTo) return this.#nextSeg;
+    for await (const [key] of this.#store.iterate({
+      gte: this.#prefix,
+      lte: this.#prefix + pad16(from),
+      reverse: true,
+      limit: 1,
+    })) {
+      const seg = trailingIndex(key);
+      if (seg < 0) throw corrupt(this.#what, key);
+      return Math.max(seg, this.#nextSeg);
+    }
+    return this.#nextSeg;
+  }
+
   async #fill(from: number): Promise<void> {
     const buf: Posting[] = [];
-    let blocks = 0;
+    let records = 0;
+    let seg = -1;
     for await (const [key, value] of this.#store.iterate({
-      gte: this.#prefix + pad16(blockOf(from)),
+      gte: this.#prefix + pad16(await this.#segmentAt(from)),
       lt: this.#end,
       limit: this.#page,
     })) {
-      const block = trailingIndex(key);
-      const postings = block < 0 ? null : decodeBlock(block, value);
+      seg = trailingIndex(key);
+      const postings = seg < 0 ? null : decodeGroup(seg, value, this.#value);
       if (postings === null) throw corrupt(this.#what, key);
       for (const p of postings) if (p.index >= from) buf.push(p);
-      this.#readUpTo = block + BLOCK;
-      blocks++;
+      records++;
     }
-    this.#exhausted = blocks < this.#page;
+    // Segments do not overlap: the next record's segment starts after every entry of `seg`.
+    if (seg >= 0) {
+      this.#nextSeg = seg + 1;
+      this.#readUpTo = Math.max(seg + 1, from, (buf[buf.length - 1]?.index ?? -1) + 1);
+    }
+    this.#exhausted = records < this.#page;
     this.#buf = buf;
     this.#pos = 0;
     this.#page = Math.min(this.#page * 2, 64);
@@ -275,17 +303,17 @@ async function* matches(store: LevelStore, r: Resolved, bound: number): AsyncGen
     }
   }
   if (r.since > 0 || r.until <= MAX_TIMESTAMP) {
-    // Time only: the window's hour blocks, then the hits in index order.
+    // Time only: the window's hour records, then the hits in index order.
     const hits: number[] = [];
     const last = Math.min(r.until, MAX_TIMESTAMP + 1) - 1;
     for await (const [key, value] of store.iterate({
       gte: TIME_PREFIX + pad16(r.since - (r.since % HOUR)),
       lt: TIME_PREFIX + pad16(last - (last % HOUR) + HOUR),
     })) {
-      const block = trailingIndex(key);
-      const postings = block < 0 ? null : decodeBlock(block, value);
+      const seg = trailingIndex(key);
+      const postings = seg < 0 ? null : decodePostings(seg, value);
       if (postings === null) throw corrupt("the time index", key);
-      if (block + BLOCK <= start || block >= bound) continue;
+      if (seg >= bound) continue;
       for (const p of postings) {
         if (p.index >= start && p.index < bound && inWindow(p.ts)) hits.push(p.index);
       }

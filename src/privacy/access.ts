@@ -6,7 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { toBase64, utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
-import type { Log } from "../log.js";
+import type { Appended, Log } from "../log.js";
 import {
   deriveVaultKey,
   type Kdf,
@@ -110,7 +110,7 @@ export async function prepareVault(options: PrivacyInit): Promise<{
 }
 
 /** Reads a key file, or creates it (mode 0600) with a new key when it does not exist. */
-async function readOrCreateKeyFile(file: string): Promise<Uint8Array> {
+export async function readOrCreateKeyFile(file: string): Promise<Uint8Array> {
   const k = newKeyFile();
   try {
     await writeFile(file, k.text, { mode: 0o600, flag: "wx" });
@@ -150,7 +150,26 @@ export interface AccessOptions {
   actor: string;
   /** A reason, kept in the logged event's details. */
   reason?: string;
+  /**
+   * How a process that shares the log with other requests reads and appends (the server: reads
+   * of the last entry bundle never overlap a batch being written, and the logged event joins
+   * its group commit and live tail). Default: `log.get` and `log.append` directly.
+   */
+  through?: LogAccess;
 }
+
+/** Reads and appends as the owner of the log arranges them. */
+export interface LogAccess {
+  /** Runs a read of entries. */
+  read<T>(fn: () => Promise<T>): Promise<T>;
+  /** Appends events (the input objects themselves: the erasure's puts travel with them). */
+  append(events: object[]): Promise<Appended[]>;
+}
+
+const direct = (log: Log): LogAccess => ({
+  read: (fn) => fn(),
+  append: (events) => log.append(events),
+});
 
 /**
  * Erases a data subject: destroys every data key of the subject and appends a `data.erase`
@@ -182,10 +201,11 @@ export async function eraseSubject(
       details: { subject: sid },
     });
   }
+  const through = options.through ?? direct(log);
   const places = await vault.places(sid);
   const fields: ErasureReport["fields"] = [];
   for (const p of places) {
-    const { event } = await log.get(p.index);
+    const { event } = await through.read(() => log.get(p.index));
     const rec = (event.details?.[MASKED_FIELD] as MaskRecord[] | undefined)?.[p.n];
     fields.push({ index: p.index, path: rec?.path ?? "?", kind: rec?.kind ?? "?" });
   }
@@ -206,7 +226,7 @@ export async function eraseSubject(
   };
   attachPuts(event, vault.destroyPuts(sid, kids));
   markErase(event, sid);
-  const [r] = await log.append([event]);
+  const [r] = await through.append([event]);
   const index = (r as { index: number }).index;
   // Overwritten values linger in LevelDB's files until compaction rewrites them.
   await log.store.compact("v/", "v0");
@@ -252,7 +272,8 @@ export async function revealEntry(
   options: AccessOptions & { field?: string },
 ): Promise<RevealReport> {
   const vault = hookOf(log).vault;
-  const { event } = await log.get(index);
+  const through = options.through ?? direct(log);
+  const { event } = await through.read(() => log.get(index));
   const all = (event.details?.[MASKED_FIELD] as MaskRecord[] | undefined) ?? [];
   const records = options.field === undefined ? all : all.filter((r) => r.path === options.field);
   if (records.length === 0) {
@@ -304,7 +325,7 @@ export async function revealEntry(
     });
   }
   if (firstErased !== undefined && values.every((v) => v.value === undefined)) throw firstErased;
-  const [logged] = await log.append([
+  const [logged] = await through.append([
     {
       actor: { id: options.actor, kind: "user" },
       action: "pii.reveal",

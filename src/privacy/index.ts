@@ -11,6 +11,7 @@ export {
   type AccessOptions,
   type ErasureReport,
   eraseSubject,
+  type LogAccess,
   type PrivacyInit,
   type RevealedValue,
   type RevealReport,
@@ -39,3 +40,4 @@ export {
   parsePolicy,
   validatePolicy,
 } from "./policy.js";
+export { type RotationReport, rotateVaultKey } from "./rotate.js";

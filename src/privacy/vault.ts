@@ -71,7 +71,8 @@ export interface VaultMeta {
   pseudonym: string;
 }
 
-const PRIV_AAD = utf8("logseal-vault/v1 private-key");
+/** The associated data of the sealed private key in `v/meta`. */
+export const PRIV_AAD = utf8("logseal-vault/v1 private-key");
 
 /** The records of a new vault under `vaultKey`. */
 export function newVaultRecords(vaultKey: Uint8Array, kdf: Kdf, policy?: Policy): Put[] {
@@ -246,14 +247,7 @@ export class Vault {
       }
       throw new LogsealError("E_STORE_CORRUPT", `the vault has lost data key ${kid}`);
     }
-    const priv = await this.#privateKey();
-    const ephPub = wrapped.subarray(0, 32);
-    const eph = createPublicKey({
-      key: { kty: "OKP", crv: "X25519", x: b64url(ephPub) },
-      format: "jwk",
-    });
-    const wrapKey = kek(diffieHellman({ privateKey: priv, publicKey: eph }), ephPub);
-    const key = unseal(wrapKey, wrapped.subarray(32), dataKeyAad(kid, sid));
+    const key = unwrapDataKey(await this.#privateKey(), wrapped, sid, kid);
     if (key === null) throw new LogsealError("E_STORE_CORRUPT", `data key ${kid} is damaged`);
     const plain = unseal(key, record.subarray(2 * ID_LENGTH), valueAad(commit));
     if (plain === null || plain.length < 16) {
@@ -308,13 +302,71 @@ export class Vault {
       if (d === null) {
         throw new LogsealError("E_STORE_CORRUPT", "the vault's private key is damaged");
       }
-      this.#priv = createPrivateKey({
-        key: { kty: "OKP", crv: "X25519", x: this.meta.pub, d: b64url(d) },
-        format: "jwk",
-      });
+      this.#priv = vaultPrivateKey(this.meta.pub, d);
     }
     return this.#priv;
   }
+}
+
+/**
+ * Opens a wrapped data key (`ephemeral public key || seal`) with the vault's private key.
+ * @returns the 32-byte data key, or null if the record is damaged or not for this key pair.
+ */
+export function unwrapDataKey(
+  priv: KeyObject,
+  wrapped: Uint8Array,
+  sid: string,
+  kid: string,
+): Uint8Array | null {
+  if (wrapped.length <= 32) return null;
+  const ephPub = wrapped.subarray(0, 32);
+  let wrapKey: Uint8Array;
+  try {
+    const eph = createPublicKey({
+      key: { kty: "OKP", crv: "X25519", x: b64url(ephPub) },
+      format: "jwk",
+    });
+    wrapKey = kek(diffieHellman({ privateKey: priv, publicKey: eph }), ephPub);
+  } catch {
+    return null;
+  }
+  const key = unseal(wrapKey, wrapped.subarray(32), dataKeyAad(kid, sid));
+  return key === null || key.length !== 32 ? null : key;
+}
+
+/**
+ * A wrapper of data keys for the public key `pub`: one ephemeral X25519 key and one key
+ * agreement for every key it wraps.
+ */
+export function dataKeyWrapper(
+  pub: KeyObject,
+): (key: Uint8Array, sid: string, kid: string) => Uint8Array {
+  const eph = generateKeyPairSync("x25519");
+  const ephPub = fromB64url(eph.publicKey.export({ format: "jwk" }).x as string) as Uint8Array;
+  const wrapKey = kek(diffieHellman({ privateKey: eph.privateKey, publicKey: pub }), ephPub);
+  return (key, sid, kid) => {
+    const sealed = seal(wrapKey, key, dataKeyAad(kid, sid));
+    const wrapped = new Uint8Array(32 + sealed.length);
+    wrapped.set(ephPub, 0);
+    wrapped.set(sealed, 32);
+    return wrapped;
+  };
+}
+
+/** A new X25519 key pair for a vault: the public key (base64url) and the private key's 32 bytes. */
+export function newVaultKeyPair(): { pub: string; priv: Uint8Array; publicKey: KeyObject } {
+  const { publicKey, privateKey } = generateKeyPairSync("x25519");
+  const pub = publicKey.export({ format: "jwk" }).x as string;
+  const priv = fromB64url(privateKey.export({ format: "jwk" }).d as string) as Uint8Array;
+  return { pub, priv, publicKey };
+}
+
+/** The vault's private key as a KeyObject, from its public key and its 32 bytes. */
+export function vaultPrivateKey(pub: string, priv: Uint8Array): KeyObject {
+  return createPrivateKey({
+    key: { kty: "OKP", crv: "X25519", x: pub, d: b64url(priv) },
+    format: "jwk",
+  });
 }
 
 /** The key-encryption key of an envelope: HKDF-SHA-256 of the X25519 shared secret. */

@@ -15,6 +15,7 @@ import type { Direction, LineageGraph } from "../lineage/graph.js";
 import type { AssetRecord } from "../lineage/inventory.js";
 import type { LineageProofs } from "../lineage/proofs.js";
 import type { Appended, Entry } from "../log.js";
+import type { ErasureReport, RevealReport } from "../privacy/access.js";
 import type { ConsistencyProofJSON, InclusionProofJSON } from "../proofs.js";
 import type { StoredCheckpoint } from "../store/reader.js";
 import type { EventFilter } from "./query.js";
@@ -161,6 +162,24 @@ export class LogClient {
 
   createToken(name: string, role: Role | string): Promise<TokenInfo & { token: string }> {
     return this.#json("POST", "/v1/tokens", JSON.stringify({ name, role }), "application/json");
+  }
+
+  /**
+   * `POST /v1/privacy/reveal` (admin; the server needs the vault key): the masked values of
+   * entry `index`, as `logseal reveal --json`. Logged as `pii.reveal` with the token's name.
+   */
+  reveal(index: number, options: { field?: string; reason?: string } = {}): Promise<RevealReport> {
+    const body = JSON.stringify({ index, ...options });
+    return this.#json("POST", "/v1/privacy/reveal", body, "application/json");
+  }
+
+  /**
+   * `POST /v1/privacy/erase` (admin): erases a data subject, as `logseal erase --json`. Logged
+   * as `data.erase` with the token's name.
+   */
+  erase(subject: string, options: { reason?: string } = {}): Promise<ErasureReport> {
+    const body = JSON.stringify({ subject, ...options });
+    return this.#json("POST", "/v1/privacy/erase", body, "application/json");
   }
 
   revokeToken(nameOrId: string): Promise<TokenInfo> {

@@ -28,6 +28,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_FORBIDDEN: 403,
   E_RATE_LIMITED: 429,
   E_SERVER_BUSY: 503,
+  // Privacy (privacy-routes.ts): nothing masked there, no such subject, erased for good, and a
+  // server without the vault key (restart it with one).
+  E_NOT_MASKED: 404,
+  E_SUBJECT_UNKNOWN: 404,
+  E_ERASED: 410,
+  E_VAULT_MISSING: 409,
+  E_VAULT_KEY_MISSING: 409,
 };
 
 /** The HTTP status for an error: 500 for store, I/O and unexpected errors. */

@@ -198,6 +198,7 @@ export class ServerMetrics {
     checkpointAge: () => number;
     queueEvents: () => number;
     subscribers: () => number;
+    inFlight: () => number;
     uptime: () => number;
   }) {
     this.#gauges = [
@@ -218,6 +219,11 @@ export class ServerMetrics {
         live.queueEvents,
       ),
       new Gauge("logseal_stream_subscribers", "Open live-tail streams.", live.subscribers),
+      new Gauge(
+        "logseal_http_requests_in_flight",
+        "Requests being served, this scrape included (live-tail streams are counted apart).",
+        live.inFlight,
+      ),
       new Gauge("logseal_uptime_seconds", "Seconds since the server started.", live.uptime),
     ];
   }

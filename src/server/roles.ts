@@ -6,7 +6,8 @@
  *   auditor  viewer + history: every stored checkpoint (verification-related reads); evidence
  *            reports per control
  *   writer   append only
- *   admin    everything: + sign a checkpoint on demand, manage tokens
+ *   admin    everything: + sign a checkpoint on demand, manage tokens, reveal masked values
+ *            and erase data subjects (privacy-routes.ts)
  *
  * Non-admin roles see what the log stores and nothing more: leaves hold masked values only.
  */
@@ -23,13 +24,25 @@ export type Permission =
   | "append"
   | "checkpoint"
   | "tokens"
-  | "metrics";
+  | "metrics"
+  | "reveal"
+  | "erase";
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(["read", "metrics"]),
   auditor: new Set(["read", "history", "evidence", "metrics"]),
   writer: new Set(["append"]),
-  admin: new Set(["read", "history", "evidence", "append", "checkpoint", "tokens", "metrics"]),
+  admin: new Set([
+    "read",
+    "history",
+    "evidence",
+    "append",
+    "checkpoint",
+    "tokens",
+    "metrics",
+    "reveal",
+    "erase",
+  ]),
 };
 
 /** Whether `role` holds `permission`. */

@@ -22,8 +22,9 @@ import { errorBody, sendBytes, sendJson } from "./http.js";
 import { readBody, readBodyText } from "./ingest.js";
 import type { IngestPool } from "./ingest-pool.js";
 import type { ServerMetrics } from "./metrics.js";
+import { privacyRoutes } from "./privacy-routes.js";
 import { parseFilter, parseIntParam, queryOptions } from "./query.js";
-import type { Permission } from "./roles.js";
+import type { Permission, Role } from "./roles.js";
 import type { StreamHub } from "./stream.js";
 import { readTileResource } from "./tiles.js";
 import type { TokenTable } from "./tokens.js";
@@ -35,6 +36,8 @@ export interface Ctx {
   url: URL;
   /** The path after the route's prefix (`tile/…` for tiles, the index, the token). */
   rest: string;
+  /** The token the request came with: its name is who asks, in what the request logs. */
+  who: { name: string; role: Role };
 }
 
 export interface Route {
@@ -393,6 +396,7 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
       GET: { name: "tokens.list", permission: "tokens", handle: tokenList },
       POST: { name: "tokens.create", permission: "tokens", handle: tokenCreate },
     },
+    ...privacyRoutes(s),
   };
   const prefixed: Array<[string, Partial<Record<string, Route>>]> = [
     ["/tile/", { GET: { name: "tile", permission: "read", handle: tile } }],

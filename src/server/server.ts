@@ -126,6 +126,8 @@ const DOING: Record<Permission, string> = {
   checkpoint: "sign checkpoints",
   tokens: "manage tokens",
   metrics: "read metrics",
+  reveal: "reveal masked values",
+  erase: "erase data subjects",
 };
 
 /**
@@ -153,6 +155,7 @@ export async function startServer(log: Log, options: ServerOptions = {}): Promis
     checkpointAge: () => (Date.now() - lastSignedAt) / 1000,
     queueEvents: (): number => committer.queuedEvents,
     subscribers: () => hub.count,
+    inFlight: () => inflight,
     uptime: () => (Date.now() - started) / 1000,
   });
   const hub = new StreamHub(log.store, () => log.size, metrics, o.stream);
@@ -336,7 +339,7 @@ export async function startServer(log: Log, options: ServerOptions = {}): Promis
       return;
     }
 
-    await route.handle({ req, res, url, rest: found.rest });
+    await route.handle({ req, res, url, rest: found.rest, who: { name: who.record.name, role } });
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {

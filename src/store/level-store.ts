@@ -460,6 +460,21 @@ export class LevelStore implements LogReader {
   }
 
   /**
+   * Deletes every record in [gte, lt), which must lie under `x/` (the derived indexes that a
+   * rebuild writes again: nothing the Merkle tree covers). Not atomic with other writes.
+   */
+  async clear(range: { gte: string; lt: string }): Promise<void> {
+    if (!range.gte.startsWith("x/") || range.lt > "x0" || range.lt <= range.gte) {
+      throw new RangeError("clear: only index records (x/) can be cleared");
+    }
+    try {
+      await this.#db.clear(range);
+    } catch (e) {
+      throw ioError(`cannot write to the store in ${this.dir}`, this.dir, e);
+    }
+  }
+
+  /**
    * Rewrites the LevelDB tables holding keys in [from, to) so that overwritten values are
    * gone from the files, not only shadowed (erasure; formats/storage.md). The memtable and its
    * write-ahead log are flushed first.

@@ -16,7 +16,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fromUtf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
-import { entriesPath, TILE_WIDTH, tilePath } from "../merkle/index.js";
+import { entriesPath, HASH_SIZE, TILE_WIDTH, tilePath } from "../merkle/index.js";
 import type { LogReader, StoredCheckpoint } from "./reader.js";
 
 const EMPTY = new Uint8Array(0);
@@ -76,13 +76,22 @@ export class TilesReader implements LogReader {
   async readBundle(index: number): Promise<Uint8Array | undefined> {
     const width = this.#width(0, index);
     if (width === 0) return undefined;
-    return read(join(this.dir, entriesPath(index, width)));
+    const bytes = await read(join(this.dir, entriesPath(index, width)));
+    if (bytes !== undefined || width === TILE_WIDTH) return bytes;
+    // A log that has grown past this checkpoint may have deleted the partial bundle once the
+    // full one was written (C2SP tlog-tiles): the full bundle's first W entries are the same.
+    const full = await read(join(this.dir, entriesPath(index)));
+    return full === undefined ? undefined : bundlePrefix(full, width);
   }
 
   async readTile(level: number, index: number): Promise<Uint8Array> {
     const width = this.#width(level, index);
     if (width === 0) return EMPTY;
-    return (await read(join(this.dir, tilePath(level, index, width)))) ?? EMPTY;
+    const bytes = await read(join(this.dir, tilePath(level, index, width)));
+    if (bytes !== undefined || width === TILE_WIDTH) return bytes ?? EMPTY;
+    // As for bundles: fall back to the full tile and use only the hashes this size allows.
+    const full = await read(join(this.dir, tilePath(level, index)));
+    return full === undefined ? EMPTY : tilePrefix(full, width);
   }
 
   async *checkpoints(): AsyncIterable<StoredCheckpoint> {
@@ -96,6 +105,30 @@ export class TilesReader implements LogReader {
   async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
     return size === this.#size ? { size, note: this.#note } : undefined;
   }
+}
+
+/**
+ * The first `width` hashes of a tile, for reading a partial tile out of the full one. A tile
+ * too short to hold them is returned whole, for the verifier to report as the wrong length.
+ */
+export function tilePrefix(tile: Uint8Array, width: number): Uint8Array {
+  const n = width * HASH_SIZE;
+  return tile.length >= n ? tile.subarray(0, n) : tile;
+}
+
+/**
+ * The first `width` entries of an entry bundle (uint16 big-endian length, then the entry), for
+ * reading a partial bundle out of the full one. A bundle whose length prefixes do not reach
+ * `width` entries is returned whole, for the verifier's strict parser to report.
+ */
+export function bundlePrefix(bundle: Uint8Array, width: number): Uint8Array {
+  let at = 0;
+  for (let i = 0; i < width; i++) {
+    if (at + 2 > bundle.length) return bundle;
+    at += 2 + (((bundle[at] as number) << 8) | (bundle[at + 1] as number));
+    if (at > bundle.length) return bundle;
+  }
+  return bundle.subarray(0, at);
 }
 
 /** The file's bytes, or undefined when it does not exist. */

@@ -4,16 +4,22 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isCardNumber, luhn } from "../../src/privacy/card.js";
+import { detectCards, isCardNumber, luhn } from "../../src/privacy/card.js";
 import { entropy } from "../../src/privacy/chars.js";
-import { validDomain } from "../../src/privacy/email.js";
-import { secretName, words } from "../../src/privacy/generic.js";
-import { isIban } from "../../src/privacy/iban.js";
+import { detectEmails, validDomain } from "../../src/privacy/email.js";
+import type { Finding } from "../../src/privacy/finding.js";
+import { detectGenericSecrets, secretName, words } from "../../src/privacy/generic.js";
+import { detectIbans, isIban } from "../../src/privacy/iban.js";
 import { detect, KINDS, type Kind } from "../../src/privacy/index.js";
-import { ipv6Groups, isIpv4, isIpv6 } from "../../src/privacy/ip.js";
-import { isPhone } from "../../src/privacy/phone.js";
-import { isSsn } from "../../src/privacy/ssn.js";
-import { isJwt } from "../../src/privacy/tokens.js";
+import { detectIpv4, detectIpv6, ipv6Groups, isIpv4, isIpv6 } from "../../src/privacy/ip.js";
+import { detectPhones, isPhone } from "../../src/privacy/phone.js";
+import { detectSsns, isSsn } from "../../src/privacy/ssn.js";
+import {
+  detectAwsSecrets,
+  detectPrivateKeys,
+  detectTokens,
+  isJwt,
+} from "../../src/privacy/tokens.js";
 
 /** The findings of `text` as "kind:value" strings. */
 const found = (text: string, key?: string): string[] =>
@@ -385,5 +391,85 @@ describe("numbers next to other numbers", () => {
     finds("phone", "415-555-2671", (x) => `call 2 ${x} today`);
     finds("phone", "696.693.9123", (x) => `${x} 72:23:c8`);
     finds("ssn", "367-70-6697", (x) => `${x} 6/4/2023`);
+  });
+});
+
+describe("ISO timestamps, which detect() skips without running the detectors", () => {
+  // detect() returns nothing for a text that is wholly an ISO 8601 date or date-time, without
+  // scanning it; every detector on its own must agree, whatever the member name, so that the
+  // shortcut changes no result.
+  const two = (n: number) => String(n).padStart(2, "0");
+  const timestamp = fc
+    .record({
+      y: fc.integer({ min: 1000, max: 9999 }),
+      mo: fc.integer({ min: 0, max: 99 }),
+      d: fc.integer({ min: 0, max: 99 }),
+      h: fc.integer({ min: 0, max: 99 }),
+      mi: fc.integer({ min: 0, max: 99 }),
+      s: fc.integer({ min: 0, max: 99 }),
+      frac: fc.stringMatching(/^[0-9]{0,3}$/),
+      shape: fc.integer({ min: 0, max: 3 }),
+      sep: fc.constantFrom("T", " "),
+      zone: fc.constantFrom("", "Z", "+01:00", "-05:30", "+14:00"),
+    })
+    .map((t) => {
+      const date = `${String(t.y).padStart(4, "0")}-${two(t.mo)}-${two(t.d)}`;
+      if (t.shape === 0) return date;
+      const time = `${two(t.h)}:${two(t.mi)}${t.shape >= 2 ? `:${two(t.s)}` : ""}${t.shape === 3 && t.frac !== "" ? `.${t.frac}` : ""}`;
+      return `${date}${t.sep}${time}${t.zone}`;
+    });
+  const DETECTORS = [
+    detectCards,
+    detectEmails,
+    detectGenericSecrets,
+    detectIbans,
+    detectIpv4,
+    detectIpv6,
+    detectPhones,
+    detectSsns,
+    detectAwsSecrets,
+    detectPrivateKeys,
+    detectTokens,
+  ];
+
+  it("no detector finds anything in one, under a member name that does not say secret", () => {
+    fc.assert(
+      fc.property(
+        timestamp,
+        fc.constantFrom(undefined, "ssn", "phone", "created_at", "ts", "card", "ip"),
+        (text, key) => {
+          for (const run of DETECTORS) {
+            const out: Finding[] = [];
+            run({ text, key }, out);
+            expect(out, `${run.name} on ${text} (${key})`).toEqual([]);
+          }
+          expect(detect(text, key === undefined ? {} : { key })).toEqual([]);
+        },
+      ),
+      { numRuns: Number(process.env.LOGSEAL_PROPERTY_RUNS ?? 3000) },
+    );
+  });
+
+  it("is a secret under a member name that says so, as any value is", () => {
+    for (const key of ["password", "db_password"]) {
+      expect(
+        detect("2026-11-26T10:00:00Z", { key }).map((f) => f.kind),
+        key,
+      ).toEqual(["secret"]);
+    }
+  });
+
+  it("still scans a year below 1000, which the phone detector may take for a number", () => {
+    expect(detect("0010-00-00 00:00").map((f) => f.kind)).toEqual(["phone"]);
+    // and a fraction beyond milliseconds
+    expect(detect("2026-11-26T10:00:00.10000000").map((f) => f.kind)).toEqual(["phone"]);
+  });
+
+  it("still scans what only starts or ends like one", () => {
+    expect(detect("2026-11-26T10:00:00Z call +44 7700 900789").map((f) => f.kind)).toEqual([
+      "phone",
+    ]);
+    expect(detect("jane@example.com 2026-11-26").map((f) => f.kind)).toEqual(["email"]);
+    expect(detect("2026-11-26T10:00:00+01:00:4111 1111 1111 1111").length).toBeGreaterThan(0);
   });
 });

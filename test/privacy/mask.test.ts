@@ -12,6 +12,7 @@ import {
   MASKED_FIELD,
   type MaskRecord,
   maskEvent,
+  parsePolicy,
   SALT_LENGTH,
   verifyCommitment,
 } from "../../src/privacy/index.js";
@@ -122,13 +123,35 @@ describe("the masked event", () => {
     expect(secrets[0]?.value).toBe("4242424242424242");
   });
 
-  it("uses a fresh salt per value, and shares nothing with the input", () => {
-    const input = ev({ a: "jane@example.com", b: "jane@example.com", list: ["x"] });
+  it("uses a fresh salt per value, and never changes the input", () => {
+    const input = ev({
+      a: "jane@example.com",
+      b: "jane@example.com",
+      list: ["x", { mail: "joe@example.org" }],
+      kept: { n: 1 },
+    });
+    const before = structuredClone(input);
     const { event, secrets } = maskEvent(input, DEFAULT_POLICY, {});
     expect(secrets[0]?.salt).not.toEqual(secrets[1]?.salt);
     expect(records(event.details)[0]?.commit).not.toBe(records(event.details)[1]?.commit);
+    expect(input).toEqual(before);
+    // Copy on write: what holds a mask is new, what masking left alone is shared.
+    expect(event.details).not.toBe(input.details);
     expect(event.details?.list).not.toBe(input.details?.list);
-    expect(input.details?.a).toBe("jane@example.com");
+    expect(event.details?.kept).toBe(input.details?.kept);
+    expect(JSON.stringify(event)).not.toContain("joe@example.org");
+  });
+
+  it("copies details before adding $masked when only actor fields were masked", () => {
+    const policy = parsePolicy(
+      JSON.stringify({ v: 1, rules: [{ path: "actor.id", action: "mask" }] }),
+    );
+    const input = ev({ n: 1 });
+    const before = structuredClone(input);
+    const { event } = maskEvent(input, policy, {});
+    expect(input).toEqual(before);
+    expect(records(event.details)).toHaveLength(1);
+    expect(event.details).not.toBe(input.details);
   });
 
   it("adds no $masked member when nothing is masked, and survives the leaf round trip", () => {

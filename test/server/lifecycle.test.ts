@@ -164,7 +164,12 @@ describe("checkpoints", () => {
         req.on("error", reject);
       });
       req.write(body.slice(0, 1000));
-      await new Promise((r) => setTimeout(r, 100));
+      // Wait until the server is serving it (a fixed pause was too short on a loaded machine:
+      // a request not yet dispatched when the shutdown starts is refused, as it should be).
+      await until(async () => {
+        const m = await (await t.request("/metrics", { as: t.tokens.admin })).text();
+        return /^logseal_http_requests_in_flight 2$/m.test(m);
+      });
       const closing = t.server.close();
       await new Promise((r) => setTimeout(r, 50));
       req.end(body.slice(1000));

@@ -97,6 +97,20 @@ const ENDPOINTS: Endpoint[] = [
     ok: 201,
   },
   { method: "DELETE", path: (c) => `/v1/tokens/victim-${c}`, permission: "tokens", ok: 200 },
+  {
+    method: "POST",
+    path: () => "/v1/privacy/reveal",
+    body: () => JSON.stringify({ index: 3, reason: "matrix" }),
+    permission: "reveal",
+    ok: 200,
+  },
+  {
+    method: "POST",
+    path: () => "/v1/privacy/erase",
+    body: (c) => JSON.stringify({ subject: `victim-${c}@example.com` }),
+    permission: "erase",
+    ok: 200,
+  },
 ];
 
 function header(caller: Caller): string | undefined {
@@ -125,6 +139,11 @@ function expected(e: Endpoint, caller: Caller): number {
 beforeAll(async () => {
   t = await startTestServer({ denialLogLimit: { rate: 10_000, burst: 10_000 } });
   expect((await post(t, [event(0), event(1), event(2)])).status).toBe(200);
+  // Masked values: one to reveal (entry 3), one subject per caller to erase.
+  const masked = [event(3, { details: { contact: "matrix@example.com" } })];
+  for (const c of CALLERS)
+    masked.push(event(4, { details: { contact: `victim-${c}@example.com` } }));
+  expect((await post(t, masked)).status).toBe(200);
   const signed = await t.request("/v1/checkpoint", { method: "POST", as: t.tokens.admin });
   cpSize = ((await signed.json()) as { size: number }).size;
   // Restart-free: tokens to revoke go through the API, like any admin would.

@@ -5,7 +5,7 @@
  * checkpoints. Readers that offer range reads (`bundles`, `tiles`) must agree with their
  * single reads.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ import {
   parseVkey,
   TilesReader,
   tilesForSize,
+  verifyLog,
 } from "../../src/index.js";
 import { HASH_SIZE, TILE_WIDTH } from "../../src/merkle/index.js";
 import type { RangeReads } from "../../src/verify/read.js";
@@ -187,5 +188,41 @@ describe("TilesReader", () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe("TilesReader on a directory that grew past its checkpoint", () => {
+  it("reads a deleted partial tile and bundle out of the full ones, as tlog-tiles allows", async () => {
+    const grown = join(dir, "grown");
+    const at300 = await log.store.checkpointAt(300);
+    const latest = await log.latestCheckpoint();
+    if (at300 === undefined || latest === undefined) throw new Error("no checkpoint");
+    // The directory as a log serving tiles keeps it: exported at 300, then at 700, with the
+    // partials that a full tile now covers deleted; the auditor's checkpoint is the one at 300.
+    await exportTiles(log.store, at300, grown);
+    await exportTiles(log.store, latest, grown);
+    await rm(join(grown, "tile/0/001.p/44"));
+    await rm(join(grown, "tile/entries/001.p/44"));
+    await writeFile(join(grown, "checkpoint"), at300.note);
+
+    const r = await TilesReader.open(grown);
+    expect(await r.size()).toBe(300);
+    const full = await readFile(join(grown, "tile/0/001"));
+    expect(Buffer.from(await r.readTile(0, 1))).toEqual(full.subarray(0, 44 * HASH_SIZE));
+    const bundle = await r.readBundle(1);
+    expect(parseEntryBundle(bundle as Uint8Array, 44)?.map(bytes)).toEqual(
+      leaves.slice(256, 300).map(bytes),
+    );
+    const report = await verifyLog(r, { keys: [parseVkey(log.store.vkey)], workers: 0 });
+    expect(report.ok).toBe(true);
+    expect(report.size).toBe(300);
+
+    // A full bundle too short for the checkpoint's width is handed on whole and fails.
+    await writeFile(join(grown, "tile/entries/001"), full.subarray(0, 10));
+    const bad = await verifyLog(await TilesReader.open(grown), {
+      keys: [parseVkey(log.store.vkey)],
+      workers: 0,
+    });
+    expect(bad.ok).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { render } from "ink-testing-library";
-import { init, type Log, parseVkey, reindex } from "../../src/index.js";
+import { init, type Log, parseVkey, reindex, type Soa } from "../../src/index.js";
 import { App } from "../../tui/app.js";
 import type { DataSource } from "../../tui/data/source.js";
 
@@ -68,10 +68,18 @@ export function renderApp(
   source: DataSource,
   log: Log,
   size = { rows: 24, columns: 100 },
+  soa?: Soa,
 ): Rendered {
   let quit = 0;
   const r = render(
-    <App source={source} keys={keysOf(log)} size={size} color={false} onQuit={() => quit++} />,
+    <App
+      source={source}
+      keys={keysOf(log)}
+      size={size}
+      color={false}
+      soa={soa}
+      onQuit={() => quit++}
+    />,
   );
   return { lastFrame: r.lastFrame, stdin: r.stdin, unmount: r.unmount, quits: () => quit };
 }

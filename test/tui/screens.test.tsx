@@ -4,7 +4,7 @@
  * lineage, controls; help and quitting.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { reindex } from "../../src/index.js";
+import { parseSoa, reindex, soaTemplate } from "../../src/index.js";
 import { LocalSource } from "../../tui/data/local.js";
 import { ev, KEY, makeStore, renderApp, type, waitFor } from "./helpers.js";
 
@@ -179,13 +179,13 @@ describe("other screens", () => {
       expect(f).toContain("100%");
       expect(f).toContain("failures: 0");
       await type(r.stdin, "6");
-      f = await waitFor(r.lastFrame, (f) => f.includes("Annex A evidence"));
+      f = await waitFor(r.lastFrame, (f) => f.includes("Annex A, all time"));
       expect(f).toMatch(/A\.5\.1 +0 ✖ gap/);
       await type(r.stdin, "?");
       f = await waitFor(r.lastFrame, (f) => f.includes("keys: controls"));
       expect(f).toContain("period: all, 30d, 7d, 24h");
       await type(r.stdin, KEY.esc);
-      await waitFor(r.lastFrame, (f) => f.includes("Annex A evidence"));
+      await waitFor(r.lastFrame, (f) => f.includes("Annex A, all time"));
       await type(r.stdin, "1", ":", ..."5", KEY.enter);
       await waitFor(r.lastFrame, (f) => /^> +5 /m.test(f));
       await type(r.stdin, "5");
@@ -208,7 +208,7 @@ describe("other screens", () => {
     try {
       await waitFor(r.lastFrame, (f) => f.includes("[FOLLOW]"));
       await type(r.stdin, "6");
-      await waitFor(r.lastFrame, (f) => f.includes("Annex A evidence"));
+      await waitFor(r.lastFrame, (f) => f.includes("Annex A, all time"));
       // The organizational theme (header + 37), people (1 + 8), physical (1 + 14), then
       // technological: A.8.1, A.8.2, A.8.3.
       for (let i = 0; i < 38 + 9 + 15 + 3; i++) await type(r.stdin, "j");
@@ -223,6 +223,53 @@ describe("other screens", () => {
       await waitFor(
         () => String(r.quits()),
         (q) => q === "1",
+      );
+    } finally {
+      r.unmount();
+    }
+  });
+
+  it("controls with an SoA: applicability and status per control, gaps only where applicable, exclusions in words", async () => {
+    const t = soaTemplate();
+    const set = (id: string, v: Record<string, unknown>) => {
+      const i = t.controls.findIndex((c) => c.id === id);
+      t.controls[i] = { ...(t.controls[i] as (typeof t.controls)[number]), ...v };
+    };
+    set("A.5.1", { applicable: false, status: "not-applicable", justification: "no policy" });
+    set("A.5.2", { status: "implemented", evidence: null });
+    set("A.5.3", { status: "planned" });
+    set("A.8.3", { status: "implemented" });
+    // Evidence by an SoA query that is not the control's own id: counted by that query.
+    set("A.8.11", { status: "partially-implemented", evidence: "action=model.train" });
+    // As `logseal tui --soa FILE` reads it: the file's text through the SoA parser.
+    const soa = parseSoa(JSON.stringify(t), "soa.json");
+    const source = new LocalSource(s.log, { owned: false });
+    const r = renderApp(source, s.log, { rows: 30, columns: 120 }, soa);
+    try {
+      await waitFor(r.lastFrame, (f) => f.includes("[FOLLOW]"));
+      await type(r.stdin, "6");
+      let f = await waitFor(r.lastFrame, (f) => f.includes("Annex A, all time"));
+      expect(f).toContain("SoA: 92 applicable, 1 excluded");
+      // Excluded: said in words, never a gap; its theme counts it apart.
+      expect(f).toMatch(/^ +A\.5\.1 +- +excluded +Policies/m);
+      expect(f).toContain(
+        "organizational (0 of 36 applicable with evidence in the log, 1 excluded)",
+      );
+      // Evidenced outside the log: no count, no gap.
+      expect(f).toMatch(/^ +A\.5\.2 +outside +impl +Information security roles/m);
+      // Applicable, planned, no evidence: a gap.
+      expect(f).toMatch(/^ +A\.5\.3 +0 ✖ gap +planned +Segregation/m);
+      for (let i = 0; i < 38 + 9 + 15 + 3; i++) await type(r.stdin, "j");
+      f = await waitFor(r.lastFrame, (f) => /^> +A\.8\.3 /m.test(f));
+      expect(f).toMatch(/^> +A\.8\.3 +30[01] +impl +/m);
+      // A.8.11 counts the events of its SoA query (model.train: n % 4 == 2), not its own id.
+      for (let i = 0; i < 8; i++) await type(r.stdin, "j");
+      f = await waitFor(r.lastFrame, (f) => /^> +A\.8\.11 /m.test(f));
+      expect(f).toMatch(/^> +A\.8\.11 +30[01] +partial +/m);
+      await type(r.stdin, KEY.enter);
+      await waitFor(
+        r.lastFrame,
+        (f) => f.includes("filter: action=model.train") && /\/30[01]\b/.test(f),
       );
     } finally {
       r.unmount();

@@ -4,6 +4,8 @@
  * checks the terminal left the alternate screen. Each run has its own tmux server (-L).
  */
 import { execFileSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logseal, MAIN } from "../cli/cli.js";
 import { makeStore } from "./helpers.js";
@@ -46,6 +48,14 @@ const screen = (t: string) => tmux("capture-pane", "-p", "-t", t);
 /** The pane's rows (capture-pane ends with a newline). */
 const rows = (v: string) => v.replace(/\n$/, "").split("\n");
 const alt = (t: string) => tmux("display-message", "-p", "-t", t, "#{alternate_on}").trim();
+/** Whether the pane's terminal is in raw mode (the TUI reads keys): before that, C-c is SIGINT. */
+const raw = (t: string) => {
+  const tty = tmux("display-message", "-p", "-t", t, "#{pane_tty}").trim();
+  return / -icanon /.test(
+    ` ${execFileSync("stty", ["-F", tty, "-a"], { encoding: "utf8" }).replace(/\s+/g, " ")} `,
+  );
+};
+const cursor = (t: string) => tmux("display-message", "-p", "-t", t, "#{cursor_flag}").trim();
 
 function stop(name: string): void {
   try {
@@ -54,8 +64,11 @@ function stop(name: string): void {
 }
 
 // CI=1 as CI runners set it: Ink draws nothing while CI is set, so the TUI must clear it.
-function start(name: string, x: number, y: number): void {
-  const cmd = `printf 'BEFORE-TUI\\n'; CI=1 NO_COLOR=1 '${process.execPath}' '${MAIN}' tui --store '${s.store}'; echo TUI-EXIT=$?; sleep 600`;
+function start(name: string, x: number, y: number, pre = "", nodeArgs = ""): void {
+  // After the TUI: its exit code, then whether the terminal is back in cooked mode.
+  const after =
+    "echo TUI-EXIT=$?; echo TTY: $(stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo); sleep 600";
+  const cmd = `printf 'BEFORE-TUI\\n'; ${pre} CI=1 NO_COLOR=1 '${process.execPath}' ${nodeArgs} '${MAIN}' tui --store '${s.store}'; ${after}`;
   tmux("new-session", "-d", "-s", name, "-x", String(x), "-y", String(y), cmd);
 }
 
@@ -152,6 +165,8 @@ describe.skipIf(SKIP)("logseal tui in tmux", () => {
         (v) => v.includes("[FOLLOW]"),
         "the first frame",
       );
+      // Ink draws the first frame before it turns raw mode on (an effect after the commit).
+      await until(() => raw("b"), Boolean, "raw mode");
       tmux("send-keys", "-t", "b", "C-c");
       const f = await until(
         () => screen("b"),
@@ -187,6 +202,68 @@ describe.skipIf(SKIP)("logseal tui in tmux", () => {
       expect(alt("c")).toBe("0");
     } finally {
       stop("c");
+    }
+  });
+
+  // A crash from a real exception, injected from outside the product code: a module that
+  // Node preloads (--import) makes Date#toISOString throw, which the Events rows call while
+  // rendering, or throws from a timer callback, as a failing callback in the data layer would.
+  // Each waits for a trigger file, so the crash comes after the first frame.
+  it("a crash in render or outside it restores the terminal and says what happened", async () => {
+    const preload = join(s.dir, "crash.mjs");
+    await writeFile(
+      preload,
+      `import { existsSync } from "node:fs";
+const trigger = process.env.CRASH_TRIGGER;
+if (process.env.CRASH_IN === "render") {
+  const iso = Date.prototype.toISOString;
+  Date.prototype.toISOString = function () {
+    if (existsSync(trigger)) throw new Error("a crash in render");
+    return iso.call(this);
+  };
+} else {
+  const t = setInterval(() => {
+    if (existsSync(trigger)) {
+      clearInterval(t);
+      throw new Error("a crash outside render");
+    }
+  }, 50);
+  t.unref();
+}
+`,
+    );
+    for (const where of ["render", "timer"]) {
+      const name = `crash-${where}`;
+      const trigger = join(s.dir, `${name}.now`);
+      start(name, 100, 30, `CRASH_IN=${where} CRASH_TRIGGER='${trigger}'`, `--import '${preload}'`);
+      try {
+        await until(
+          () => screen(name),
+          (v) => v.includes("[FOLLOW]"),
+          "the first frame",
+        );
+        expect(alt(name)).toBe("1");
+        await writeFile(trigger, "");
+        // The render crash needs a frame: k moves the selection.
+        if (where === "render") tmux("send-keys", "-t", name, "k");
+        const f = await until(
+          () => screen(name),
+          (v) => v.includes("TTY:"),
+          `the exit after a crash (${where})`,
+        );
+        expect(f).toContain("TUI-EXIT=3");
+        expect(f).toContain(
+          `logseal tui: E_INTERNAL: Error: a crash ${where === "render" ? "in" : "outside"} render`,
+        );
+        expect(f).toContain("BEFORE-TUI");
+        expect(f).not.toContain("[FOLLOW]");
+        // The terminal is back: main screen, cursor shown, cooked mode with echo.
+        expect(alt(name)).toBe("0");
+        expect(cursor(name)).toBe("1");
+        expect(f).toMatch(/^TTY: icanon echo$/m);
+      } finally {
+        stop(name);
+      }
     }
   });
 

@@ -20,13 +20,20 @@ import {
   verifyLog,
 } from "../../src/index.js";
 import { type Filter, indexable, predicate } from "./filter.js";
-import type { DataSource, Row, ScanOptions, ScanResult, VerifyRun } from "./source.js";
+import {
+  type DataSource,
+  FOLLOW_MS,
+  type Row,
+  type ScanOptions,
+  type ScanResult,
+  type VerifyRun,
+} from "./source.js";
 
 const WIDTH = 256;
 /** Decoded bundles kept: 64 × 256 = 16k rows, a few MB whatever the log size. */
 const CACHE_BUNDLES = 64;
-/** How often the store's size is looked at for the live tail (appends through this process). */
-const POLL_MS = 200;
+/** The rows at the tail read ahead of announcing a growth: more than a screen holds. */
+const TAIL_ROWS = 200;
 /** Rows a query page or a scan batch holds. */
 const BATCH = 4096;
 
@@ -67,13 +74,26 @@ export class LocalSource implements DataSource {
 
   follow(onSize: (size: number) => void): () => void {
     let last = this.#log.size;
+    let reading = false;
     const timer = setInterval(() => {
       const now = this.#log.size;
-      if (now !== last) {
-        last = now;
-        onSize(now);
-      }
-    }, POLL_MS);
+      if (now === last || reading) return;
+      last = now;
+      // The tail's rows are read before the growth is announced, so the list following it
+      // draws them in the same frame (announced first, it drew placeholders, read the
+      // bundle, and drew again: two frames per tick).
+      reading = true;
+      this.rows(Math.max(0, now - TAIL_ROWS), TAIL_ROWS).then(
+        () => {
+          reading = false;
+          onSize(now);
+        },
+        () => {
+          reading = false;
+          onSize(now);
+        },
+      );
+    }, FOLLOW_MS);
     timer.unref();
     return () => clearInterval(timer);
   }

@@ -22,12 +22,17 @@ import {
 } from "../../src/index.js";
 import { type Filter, predicate } from "./filter.js";
 import { tally } from "./local.js";
-import type { DataSource, Row, ScanOptions, ScanResult, VerifyRun } from "./source.js";
+import {
+  type DataSource,
+  FOLLOW_MS,
+  type Row,
+  type ScanOptions,
+  type ScanResult,
+  type VerifyRun,
+} from "./source.js";
 
 const WIDTH = 256;
 const CACHE_BLOCKS = 64;
-/** New entries are announced at most this often (a burst of appends is one redraw). */
-const NOTIFY_MS = 100;
 
 function bytes(b64: string, what: string): Uint8Array {
   const b = fromBase64(b64);
@@ -77,7 +82,7 @@ export class ServerSource implements DataSource {
       timer ??= setTimeout(() => {
         timer = undefined;
         onSize(this.#size);
-      }, NOTIFY_MS);
+      }, FOLLOW_MS);
     };
     void (async () => {
       while (!signal.aborted) {
@@ -99,10 +104,26 @@ export class ServerSource implements DataSource {
     };
   }
 
+  /**
+   * Keeps a streamed row in its block: the tail's blocks fill from the live stream, so a list
+   * following the tail never fetches them again (it did, a block of 256 rows per new block,
+   * and drew a frame of placeholders before each).
+   */
   #remember(r: Row): void {
     const n = Math.floor(r.index / WIDTH);
-    const block = this.#blocks.get(n);
+    let block = this.#blocks.get(n);
+    if (block === undefined && r.index % WIDTH === 0) {
+      block = [];
+      this.#blocks.set(n, block);
+      this.#evict();
+    }
     if (block !== undefined && block.length === r.index % WIDTH) block.push(r);
+  }
+
+  #evict(): void {
+    while (this.#blocks.size > CACHE_BLOCKS) {
+      this.#blocks.delete(this.#blocks.keys().next().value as number);
+    }
   }
 
   peek(index: number): Row | undefined {
@@ -115,9 +136,7 @@ export class ServerSource implements DataSource {
     if (cached !== undefined && cached.length >= want) return cached;
     const rows = await this.#streamRange(n * WIDTH, n * WIDTH + want);
     this.#blocks.set(n, rows);
-    while (this.#blocks.size > CACHE_BLOCKS) {
-      this.#blocks.delete(this.#blocks.keys().next().value as number);
-    }
+    this.#evict();
     return rows;
   }
 

@@ -21,6 +21,13 @@ import type {
 } from "../../src/index.js";
 import type { Filter } from "./filter.js";
 
+/**
+ * How often a growing log is announced to the screens, at most: each announcement is a frame
+ * (a few ms of Ink's drawing each), and a key pressed while one is drawn waits for it. Four a
+ * second keeps the tail live for a reader and leaves the UI thread to the keys.
+ */
+export const FOLLOW_MS = 250;
+
 /** An entry as lists show it (the leaf bytes are read only for the detail screen). */
 export interface Row {
   index: number;

@@ -59,11 +59,11 @@ export class EventsModel {
     this.dispatch({ type: "resize" });
   }
 
-  /** The log grew (live tail). */
-  grow(size: number): void {
+  /** The log grew (live tail); `notify` false when the caller redraws anyway. */
+  grow(size: number, notify = true): void {
     this.view.grow(size);
     this.list = listReducer(this.list, { type: "total", total: this.view.total() }, this.rows);
-    this.changed();
+    if (notify) this.changed();
   }
 
   /** The selected entry's index, if any. */

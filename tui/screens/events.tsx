@@ -1,9 +1,23 @@
 /** Screen 1: the windowed list of events, following the tail. */
-import { Box, Text } from "ink";
-import { useEffect, useReducer } from "react";
+import { Box, type DOMElement, Text } from "ink";
+import { memo, useEffect, useReducer, useRef } from "react";
 import { useHandler, useShell } from "../context.js";
+import { useFixedLines } from "../fixed-lines.js";
 import { columns, count, header, row } from "../format.js";
 import type { EventsModel } from "./events-model.js";
+
+/**
+ * One row of the list, keyed by its screen slot. Memoised: while detached, a frame for new
+ * events (or for a key that moves the selection by one) changes the status line and at most
+ * two rows, and React skips the others instead of re-rendering the window.
+ */
+const Row = memo(function Row(props: { text: string; selected: boolean; red: boolean }) {
+  return (
+    <Text inverse={props.selected} color={props.red ? "red" : undefined}>
+      {props.text}
+    </Text>
+  );
+});
 
 export function EventsScreen({ model }: { model: EventsModel }) {
   const shell = useShell();
@@ -69,6 +83,10 @@ export function EventsScreen({ model }: { model: EventsModel }) {
     }
   });
 
+  // Rows change with every follow tick: sized, never measured (tui/fixed-lines.ts).
+  const box = useRef<DOMElement>(null);
+  useFixedLines(box, shell.body.columns);
+
   const { list, view } = model;
   const digits = String(Math.max(0, shell.source.size() - 1)).length;
   const cols = columns(shell.body.columns, digits);
@@ -106,7 +124,7 @@ export function EventsScreen({ model }: { model: EventsModel }) {
     model.error ?? view.error() ?? view.note(),
   ];
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" ref={box}>
       <Text>
         {parts
           .filter((x) => x !== undefined)
@@ -124,13 +142,12 @@ export function EventsScreen({ model }: { model: EventsModel }) {
         </Text>
       ) : (
         lines.map((l) => (
-          <Text
+          <Row
             key={l.key}
-            inverse={l.selected}
-            color={shell.color && l.bad && !l.selected ? "red" : undefined}
-          >
-            {l.text.slice(0, shell.body.columns)}
-          </Text>
+            text={l.text.slice(0, shell.body.columns)}
+            selected={l.selected}
+            red={shell.color && l.bad && !l.selected}
+          />
         ))
       )}
     </Box>

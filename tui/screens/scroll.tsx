@@ -1,5 +1,7 @@
 /** A scrolled block of text lines (detail, checkpoints, help): only the window is built. */
-import { Box, Text } from "ink";
+import { Box, type DOMElement, Text } from "ink";
+import { useRef } from "react";
+import { useFixedLines } from "../fixed-lines.js";
 
 export interface Line {
   text: string;
@@ -23,8 +25,10 @@ export function Lines({
   color: boolean;
 }) {
   const shown = lines.slice(top, top + rows);
+  const box = useRef<DOMElement>(null);
+  useFixedLines(box, columns);
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" ref={box}>
       {shown.map((l, slot) => (
         <Text
           // Slot keys: scrolling changes props instead of mounting rows.
