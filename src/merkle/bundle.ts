@@ -175,3 +175,19 @@ export function appendRecordsToBundles(
   }
   return out;
 }
+
+/**
+ * The byte length of the first `count` entries of a stored bundle, or null when the bundle is
+ * shorter (damaged). Stored bytes are untrusted: every length prefix is bounds-checked.
+ */
+export function bundlePrefixLength(bundle: Uint8Array, count: number): number | null {
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    if (offset + 2 > bundle.length) return null;
+    // uint16_be(len) || entry
+    const len = ((bundle[offset] as number) << 8) | (bundle[offset + 1] as number);
+    offset += 2 + len;
+    if (offset > bundle.length) return null;
+  }
+  return offset;
+}

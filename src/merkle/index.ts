@@ -12,6 +12,7 @@ export { appendToTiles, type TileUpdate } from "./append.js";
 export { bundleLeafHashes, hashBackend, hashPairs, perfectRoot } from "./batch.js";
 export {
   appendToEntryBundle,
+  bundlePrefixLength,
   encodeEntryBundle,
   MAX_ENTRY_SIZE,
   parseEntryBundle,

@@ -9,9 +9,8 @@
  * client holding an older checkpoint finds its tiles; a tile beyond the checkpoint is not.
  */
 import { LogsealError } from "../errors.js";
-import { HASH_SIZE, parseTilePath, TILE_WIDTH } from "../merkle/index.js";
+import { bundlePrefixLength, HASH_SIZE, parseTilePath, TILE_WIDTH } from "../merkle/index.js";
 import type { LogReader } from "../store/reader.js";
-import { bundlePrefixLength } from "./entries.js";
 
 export interface TileResource {
   bytes: Uint8Array;

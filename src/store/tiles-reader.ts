@@ -16,7 +16,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fromUtf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
-import { entriesPath, HASH_SIZE, TILE_WIDTH, tilePath } from "../merkle/index.js";
+import {
+  bundlePrefixLength,
+  entriesPath,
+  HASH_SIZE,
+  TILE_WIDTH,
+  tilePath,
+} from "../merkle/index.js";
 import type { LogReader, StoredCheckpoint } from "./reader.js";
 
 const EMPTY = new Uint8Array(0);
@@ -117,18 +123,13 @@ export function tilePrefix(tile: Uint8Array, width: number): Uint8Array {
 }
 
 /**
- * The first `width` entries of an entry bundle (uint16 big-endian length, then the entry), for
- * reading a partial bundle out of the full one. A bundle whose length prefixes do not reach
- * `width` entries is returned whole, for the verifier's strict parser to report.
+ * The first `width` entries of an entry bundle, for reading a partial bundle out of the full
+ * one. A bundle whose length prefixes do not reach `width` entries is returned whole, for the
+ * verifier's strict parser to report.
  */
 export function bundlePrefix(bundle: Uint8Array, width: number): Uint8Array {
-  let at = 0;
-  for (let i = 0; i < width; i++) {
-    if (at + 2 > bundle.length) return bundle;
-    at += 2 + (((bundle[at] as number) << 8) | (bundle[at + 1] as number));
-    if (at > bundle.length) return bundle;
-  }
-  return bundle.subarray(0, at);
+  const length = bundlePrefixLength(bundle, width);
+  return length === null ? bundle : bundle.subarray(0, length);
 }
 
 /** The file's bytes, or undefined when it does not exist. */
