@@ -82,3 +82,9 @@ export function event(n: number, extra: Record<string, unknown> = {}): Record<st
 export function jsonl(events: unknown[]): string {
   return `${events.map((e) => JSON.stringify(e)).join("\n")}\n`;
 }
+
+/** `r` when it exited 0; otherwise fails with its exit code, stdout and stderr. */
+export const ok = (r: Result): Result => {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  return r;
+};

@@ -8,7 +8,7 @@ import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Level } from "level";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, logseal, ORIGIN, type Result, tempDir } from "../cli/cli.js";
+import { json, logseal, ORIGIN, ok, tempDir } from "../cli/cli.js";
 import { piiCorpus } from "./corpus.js";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -18,11 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await tmp.cleanup();
 });
-
-const ok = (r: Result) => {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  return r;
-};
 
 /** Every file under `dir`, recursively. */
 async function files(dir: string): Promise<string[]> {

@@ -9,7 +9,7 @@ import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Level } from "level";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, logseal, MAIN, ORIGIN, type Result, tempDir } from "../cli/cli.js";
+import { json, logseal, MAIN, ORIGIN, ok, type Result, tempDir } from "../cli/cli.js";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
@@ -19,10 +19,6 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-const ok = (r: Result) => {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  return r;
-};
 const errorOf = (r: Result) => (JSON.parse(r.stdout) as { error: { code: string } }).error.code;
 
 const JANE = "jane.doe@example.com";
