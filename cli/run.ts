@@ -64,19 +64,30 @@ export async function withSource<T>(
   try {
     log = await open(dir, { ...openOptions(), ...options });
   } catch (e) {
-    if (!isLogsealError(e) || e.code !== "E_STORE_LOCKED") throw e;
-    const held = await readServerFile(dir);
-    if (held === undefined) throw e;
-    note(
-      `logseal: the store ${dir} is held by 'logseal serve' at ${held.url} (pid ${held.pid}); going through it`,
-    );
-    return fn({ client: client(held.url, remote, dir) });
+    const url = await serverHolding(dir, e);
+    if (url === undefined) throw e;
+    return fn({ client: client(url, remote, dir) });
   }
   try {
     return await fn({ log });
   } finally {
     await log.close();
   }
+}
+
+/**
+ * The URL of the running `logseal serve` that holds the store in `dir`, when `e` is the error
+ * of opening a locked store and the server left its address there (`<store>/server.json`);
+ * says on stderr that the command goes through it. Undefined for any other error.
+ */
+export async function serverHolding(dir: string, e: unknown): Promise<string | undefined> {
+  if (!isLogsealError(e) || e.code !== "E_STORE_LOCKED") return undefined;
+  const held = await readServerFile(dir);
+  if (held === undefined) return undefined;
+  note(
+    `logseal: the store ${dir} is held by 'logseal serve' at ${held.url} (pid ${held.pid}); going through it`,
+  );
+  return held.url;
 }
 
 function client(url: string, remote: RemoteOptions, dir: string | undefined): LogClient {

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import {
   type Checkpoint,
   type Failure,
+  LogClient,
   type LogReader,
   LogsealError,
   openSavedCheckpoint,
@@ -22,7 +23,7 @@ import { EXIT_INTEGRITY, EXIT_OK } from "../exit-codes.js";
 import { plural } from "../format.js";
 import { out, print, printJson } from "../output.js";
 import { progressBar } from "../progress.js";
-import { run } from "../run.js";
+import { type RemoteOptions, remoteOptions, run, serverHolding } from "../run.js";
 import { openOptions } from "../vault.js";
 import { checkBundle } from "./verify-bundle.js";
 
@@ -51,7 +52,10 @@ export function register(program: Command): void {
       "rebuild the tree from every entry and check every hash tile and checkpoint (a store or a tiles directory), or check one proof offline",
     )
     .option("--store <dir>", "store directory")
-    .option("--tiles <dir>", "verify a C2SP tlog-tiles directory (logseal export --tiles) instead")
+    .option(
+      "--tiles <dir|url>",
+      "verify a C2SP tlog-tiles log instead: a directory (logseal export --tiles) or an http(s):// prefix",
+    )
     .option("--proof <file>", "check one proof (logseal prove … --json; - for stdin), no store")
     .option(
       "--bundle <file>",
@@ -79,12 +83,13 @@ export function register(program: Command): void {
     .option("--max-failures <n>", "list at most N failures (the rest are counted)", "20")
     .option("--workers <n>", "hashing threads (default: one per core for large logs; 0: none)")
     .option("--json", "print the report as JSON (formats/verify-report.md)")
-    .action((opts: VerifyOpts) =>
+    .action((opts: VerifyOpts, cmd: Command) =>
       run(opts.json === true, async () => {
+        const remote = remoteOptions(cmd);
         const maxFailures = parseIndex(opts.maxFailures ?? "20", "--max-failures");
         const workers =
           opts.workers === undefined ? undefined : parseIndex(opts.workers, "--workers");
-        checkUsage(opts);
+        checkUsage(opts, remote);
         const pinned = parseKeys(opts.key, "--key");
         if (opts.keys !== undefined) pinned.push(...(await readKeysFile(opts.keys)));
         const since = opts.since === undefined ? undefined : await readText(opts.since, "--since");
@@ -99,7 +104,7 @@ export function register(program: Command): void {
           reader: LogReader,
           keys: Verifier[],
           pinnedKey: boolean,
-          source: { type: "store" | "tiles"; path: string },
+          source: Source,
         ) => {
           const bar = progressBar(!opts.json && process.stderr.isTTY === true);
           let report: VerifyReport;
@@ -119,7 +124,7 @@ export function register(program: Command): void {
             const { ok, mode, ...rest } = report;
             printJson({
               ok,
-              mode: mode === "full" && source.type === "tiles" ? "tiles" : mode,
+              mode: mode === "full" && source.type !== "store" ? "tiles" : mode,
               source,
               ...rest,
               keys: keys.map((k) => ({ vkey: k.vkey, pinned: pinnedKey })),
@@ -131,11 +136,30 @@ export function register(program: Command): void {
         };
 
         if (opts.tiles !== undefined) {
-          const reader = await TilesReader.open(opts.tiles);
+          const token = TilesReader.isUrl(opts.tiles) ? tokenOf(remote) : {};
+          const reader = await TilesReader.open(opts.tiles, token);
           return verify(reader, pinned, true, { type: "tiles", path: opts.tiles });
         }
+        // Through a server: its tlog-tiles read API and its checkpoint history, checked with the
+        // same verifier as a store (the server's answers are claims like any stored bytes).
+        const viaServer = async (url: string) => {
+          const reader = await TilesReader.open(url, { ...tokenOf(remote), history: true });
+          const own = pinned.length === 0;
+          const keys = own
+            ? [parseVkey((await new LogClient(url, tokenOf(remote)).info()).vkey)]
+            : pinned;
+          return verify(reader, keys, !own, { type: "server", path: url });
+        };
+        if (remote.server !== undefined) return viaServer(remote.server);
         const dir = storeDir(opts.store);
-        const store = await openStoreForVerify(dir, openOptions());
+        let store: Awaited<ReturnType<typeof openStoreForVerify>>;
+        try {
+          store = await openStoreForVerify(dir, openOptions());
+        } catch (e) {
+          const url = await serverHolding(dir, e);
+          if (url === undefined) throw e;
+          return viaServer(url);
+        }
         try {
           const own = pinned.length === 0;
           const keys = own ? [parseVkey(store.vkey)] : pinned;
@@ -157,9 +181,17 @@ function pinAKey(): LogsealError {
   );
 }
 
-function checkUsage(opts: VerifyOpts): void {
+/** Where a report's log was read: a store, a tiles directory or prefix, a server's API. */
+type Source = { type: "store" | "tiles" | "server"; path: string };
+
+function tokenOf(remote: RemoteOptions): { token?: string } {
+  return remote.token === undefined ? {} : { token: remote.token };
+}
+
+function checkUsage(opts: VerifyOpts, remote: RemoteOptions): void {
   const sources = [
     opts.store !== undefined && "--store",
+    remote.server !== undefined && "--server",
     opts.tiles !== undefined && "--tiles",
     opts.proof !== undefined && "--proof",
     opts.bundle !== undefined && "--bundle",
@@ -175,7 +207,7 @@ function checkUsage(opts: VerifyOpts): void {
     (opts.tiles !== undefined || opts.proof !== undefined || opts.bundle !== undefined)
   ) {
     throw usage(
-      "--trust-store-key needs a store: a tiles directory, a proof or a bundle has no key of its own to trust; pin one with --key",
+      "--trust-store-key needs a store or a server: a tiles log, a proof or a bundle has no key of its own to trust; pin one with --key",
     );
   }
   if (opts.proof !== undefined && opts.checkEvents) {
@@ -258,14 +290,9 @@ function renderFailures(failures: Failure[], more: number): void {
   if (more > 0) print(`  … and ${more} more`);
 }
 
-function render(
-  r: VerifyReport,
-  keys: Verifier[],
-  pinned: boolean,
-  source: { type: "store" | "tiles"; path: string },
-): void {
+function render(r: VerifyReport, keys: Verifier[], pinned: boolean, source: Source): void {
   const head = `log ${r.origin}: ${plural(r.size, "entry", "entries")}, rebuilt tree head ${r.root || "(not rebuilt)"}`;
-  print(source.type === "tiles" ? `tiles ${source.path}: ${head}` : head);
+  print(source.type === "store" ? head : `${source.type} ${source.path}: ${head}`);
   renderKeys(keys, pinned);
   if (r.since !== undefined) {
     print(

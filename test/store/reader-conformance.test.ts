@@ -1,8 +1,8 @@
 /**
  * The reader contract (src/store/reader.ts), run against every reader: the LevelDB store, a
- * tiles directory exported from it, and the in-memory reader of the unit tests. Each must
- * report the same log: the same origin, size, bundles, tiles and (the ones it keeps)
- * checkpoints. Readers that offer range reads (`bundles`, `tiles`) must agree with their
+ * tiles directory exported from it (read from disk and over HTTP), and the in-memory reader of
+ * the unit tests. Each must report the same log: the same origin, size, bundles, tiles and
+ * (the ones it keeps) checkpoints. Readers that offer range reads (`bundles`, `tiles`) must agree with their
  * single reads.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -24,6 +24,7 @@ import {
 import { HASH_SIZE, TILE_WIDTH } from "../../src/merkle/index.js";
 import type { RangeReads } from "../../src/verify/read.js";
 import { buildLog } from "./memory-reader.js";
+import { staticServer } from "./static-server.js";
 
 const ORIGIN = "example.com/logseal/conformance";
 const SIZE = 700;
@@ -32,6 +33,7 @@ const CHECKPOINTS = [100, 300, SIZE];
 let dir: string;
 let log: Log;
 let leaves: Uint8Array[];
+let web: Awaited<ReturnType<typeof staticServer>>;
 const tiles = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
@@ -60,9 +62,11 @@ beforeAll(async () => {
   const latest = await log.latestCheckpoint();
   if (latest === undefined) throw new Error("no checkpoint");
   await exportTiles(log.store, latest, join(dir, "tiles"));
+  web = await staticServer(join(dir, "tiles"));
 }, 30_000);
 
 afterAll(async () => {
+  await web.close();
   await log.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -76,6 +80,7 @@ interface Subject {
 const subjects: Record<string, Subject> = {
   LevelStore: { reader: async () => log.store, checkpoints: CHECKPOINTS },
   TilesReader: { reader: () => TilesReader.open(join(dir, "tiles")), checkpoints: [SIZE] },
+  "TilesReader over HTTP": { reader: () => TilesReader.open(web.url), checkpoints: [SIZE] },
   MemoryReader: {
     reader: async () => {
       const m = buildLog(SIZE, {
