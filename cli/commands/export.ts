@@ -1,10 +1,17 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { exportBundle, exportTiles, LogsealError } from "../../src/index.js";
+import {
+  exportBundle,
+  exportTiles,
+  type LogReader,
+  LogsealError,
+  type StoredCheckpoint,
+  TilesReader,
+} from "../../src/index.js";
 import { storeDir } from "../args.js";
 import { plural } from "../format.js";
 import { print, printJson } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 
 interface Options {
   store?: string;
@@ -29,7 +36,7 @@ export function register(program: Command): void {
     .option("--from <time>", "bundle: events with ts at or after (ISO 8601, or relative -30d)")
     .option("--to <time>", "bundle: events with ts before")
     .option("--json", "print the result as JSON")
-    .action((opts: Options) =>
+    .action((opts: Options, cmd: Command) =>
       run(opts.json === true, () => {
         if ((opts.tiles === undefined) === (opts.bundle === undefined)) {
           throw new LogsealError("E_USAGE", "give one of --tiles DIR and --bundle FILE");
@@ -40,26 +47,60 @@ export function register(program: Command): void {
             "--control, --from and --to select a --bundle's events; a tiles export holds the whole log",
           );
         }
-        return withLog(storeDir(opts.store), async (log) => {
-          if (opts.bundle !== undefined) return bundle(log, opts, opts.bundle);
+        const remote = remoteOptions(cmd);
+        return withSource(storeDir(opts.store), remote, async (src) => {
+          if (opts.bundle !== undefined) {
+            if (src.log === undefined) {
+              throw new LogsealError(
+                "E_USAGE",
+                "an evidence bundle is built from the store itself, which a server holds: export it where the store is not served, or read the evidence through the server with 'logseal evidence'",
+              );
+            }
+            return bundle(src.log, opts, opts.bundle);
+          }
           const tiles = opts.tiles as string;
-          const cp = await log.latestCheckpoint();
-          if (cp === undefined) {
-            throw new LogsealError(
+          const nothing = () =>
+            new LogsealError(
               "E_NO_CHECKPOINT",
               "nothing to export: sign a checkpoint first with 'logseal checkpoint'",
             );
+          if (src.log !== undefined) {
+            const cp = await src.log.latestCheckpoint();
+            if (cp === undefined) throw nothing();
+            return tilesTo(src.log.store, cp, tiles, opts.json === true);
           }
-          const r = await exportTiles(log.store, cp, tiles);
-          if (opts.json) printJson({ ...r, dir: tiles });
-          else
-            print(
-              `exported the tree of size ${r.size} to ${tiles}: ${plural(r.files, "file")}, ${r.bytes} bytes`,
+          // Through a server: its tlog-tiles API serves exactly what this export writes for its
+          // latest checkpoint (404 before the first one), so the directory mirrors it.
+          let reader: TilesReader;
+          try {
+            reader = await TilesReader.open(
+              src.client.url,
+              remote.token === undefined ? {} : { token: remote.token },
             );
-          return undefined;
+          } catch (e) {
+            if (e instanceof LogsealError && e.code === "E_STORE_MISSING") throw nothing();
+            throw e;
+          }
+          const cp = (await reader.latestCheckpoint()) as StoredCheckpoint;
+          return tilesTo(reader, cp, tiles, opts.json === true);
         });
       }),
     );
+}
+
+async function tilesTo(
+  reader: LogReader,
+  cp: StoredCheckpoint,
+  dir: string,
+  json: boolean,
+): Promise<undefined> {
+  const r = await exportTiles(reader, cp, dir);
+  if (json) printJson({ ...r, dir });
+  else
+    print(
+      `exported the tree of size ${r.size} to ${dir}: ${plural(r.files, "file")}, ${r.bytes} bytes`,
+    );
+  return undefined;
 }
 
 async function bundle(log: Parameters<typeof exportBundle>[0], opts: Options, file: string) {

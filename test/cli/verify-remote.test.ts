@@ -4,9 +4,10 @@
  * `logseal serve`, verified through its tlog-tiles API and checkpoint history. Real child
  * processes of the CLI, real HTTP servers on 127.0.0.1.
  */
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportTiles, open, type StoredCheckpoint } from "../../src/index.js";
 import { serve } from "../server/serve-process.js";
 import { staticServer } from "../store/static-server.js";
 import { event, json, jsonl, logseal, ORIGIN, ok, tempDir } from "./cli.js";
@@ -45,6 +46,15 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => cleanup());
+
+/** Every file below `root`, relative, sorted. */
+async function listFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(root.length + 1))
+    .sort();
+}
 
 const range = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => event(from + i));
@@ -242,10 +252,42 @@ describe("verify a store held by logseal serve", () => {
         env: { LOGSEAL_TOKEN: auditor },
       });
       expect(wrong.code).toBe(1);
+
+      // export --tiles mirrors the server's tiles API; an evidence bundle needs the store.
+      ok(
+        await logseal(["export", "--store", store, "--tiles", join(dir, "mirror")], {
+          env: { LOGSEAL_TOKEN: viewer },
+        }),
+      );
+      const bundle = await logseal(["export", "--store", store, "--bundle", join(dir, "b.json")], {
+        env: { LOGSEAL_TOKEN: auditor },
+      });
+      expect(bundle.code).toBe(2);
+      expect(bundle.stderr).toContain("E_USAGE");
     } finally {
       server.child.kill("SIGTERM");
       await server.exited;
       await rm(join(dir, "other"), { recursive: true, force: true });
     }
+    // The mirror holds the server's latest checkpoint at the time; the store exported at that
+    // same checkpoint (the server has stopped) gives the same files, byte for byte.
+    const mirrored = json<VerifyJson>(
+      ok(await logseal(["verify", "--tiles", join(dir, "mirror"), "--key", vkey, "--json"])),
+    );
+    const direct = join(dir, "direct");
+    const log = await open(store);
+    try {
+      const cp = await log.store.checkpointAt(mirrored.size);
+      expect(cp?.note).toBe(await readFile(join(dir, "mirror", "checkpoint"), "utf8"));
+      await exportTiles(log.store, cp as StoredCheckpoint, direct);
+    } finally {
+      await log.close();
+    }
+    const files = await listFiles(direct);
+    expect(await listFiles(join(dir, "mirror"))).toEqual(files);
+    for (const f of files) {
+      expect(await readFile(join(dir, "mirror", f))).toEqual(await readFile(join(direct, f)));
+    }
+    expect(mirrored.ok).toBe(true);
   }, 60_000);
 });
