@@ -68,6 +68,7 @@ export {
 } from "./event/index.js";
 export { exportTiles, type TilesExport } from "./export/tiles.js";
 export {
+  type AppendBatch,
   type AssetRecord,
   assets,
   type ConvertedEvent,

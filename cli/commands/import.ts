@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { importOpenLineage, LogsealError } from "../../src/index.js";
+import { type Appended, importOpenLineage, type LogClient, LogsealError } from "../../src/index.js";
 import { storeDir } from "../args.js";
 import { readInput } from "../input.js";
 import { print, printJson } from "../output.js";
-import { run, withLog } from "../run.js";
+import { remoteOptions, run, withSource } from "../run.js";
 
 export function register(program: Command): void {
   program
@@ -20,6 +20,7 @@ export function register(program: Command): void {
       (
         fileArg: string | undefined,
         opts: { openlineage?: string | boolean; store?: string; strict?: boolean; json?: boolean },
+        cmd: Command,
       ) =>
         run(opts.json === true, async () => {
           if (opts.openlineage === undefined) {
@@ -41,11 +42,12 @@ export function register(program: Command): void {
             );
           }
           const text = await readInput(file, name);
-          return withLog(storeDir(opts.store), async (log) => {
-            const r = await importOpenLineage(log, text, {
-              file: name,
-              ...(opts.strict ? { strict: true } : {}),
-            });
+          return withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
+            const r = await importOpenLineage(
+              src.log ?? ((events) => post(src.client as LogClient, events)),
+              text,
+              { file: name, ...(opts.strict ? { strict: true } : {}) },
+            );
             if (opts.json) {
               printJson(r);
               return undefined;
@@ -60,3 +62,24 @@ export function register(program: Command): void {
         }),
     );
 }
+
+/**
+ * Through a server, a batch is one all-or-nothing `POST /v1/events`; one whose JSON passes
+ * 4 MiB (half the server's default body limit: RunEvents with schema facets run to tens of
+ * KiB) is sent as two halves, each all or nothing.
+ */
+async function post(
+  client: LogClient,
+  events: readonly unknown[],
+): Promise<{ entries: Appended[]; size: number }> {
+  const body = JSON.stringify(events);
+  if (Buffer.byteLength(body) <= MAX_POST_BYTES || events.length === 1) {
+    return client.append(body);
+  }
+  const half = Math.ceil(events.length / 2);
+  const a = await post(client, events.slice(0, half));
+  const b = await post(client, events.slice(half));
+  return { entries: [...a.entries, ...b.entries], size: b.size };
+}
+
+const MAX_POST_BYTES = 4 << 20;

@@ -22,6 +22,7 @@ export {
 export { type AssetRecord, assets } from "./inventory.js";
 export { INDEX_FORMAT } from "./keys.js";
 export {
+  type AppendBatch,
   type ConvertedEvent,
   fromOpenLineage,
   type ImportReport,

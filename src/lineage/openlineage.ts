@@ -31,7 +31,7 @@ import {
   parseEventsText,
   validateEvent,
 } from "../event/index.js";
-import type { Log } from "../log.js";
+import type { Appended, Log } from "../log.js";
 import { parseIsoTime } from "./time.js";
 
 export const EVENT_TYPES = ["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"] as const;
@@ -298,15 +298,26 @@ export interface ImportReport {
 }
 
 /**
- * Imports RunEvents into `log`, in batches of `batch` events (default 1000), each appended
- * atomically. Events that cannot be imported are reported and skipped, or with `strict`
- * nothing is imported when there is one. The lineage and query indexes are written with each
- * batch by the log's indexer (a store written before indexes needs `logseal reindex`).
+ * Appends one batch of converted events all or nothing, as {@link Log.append} does: what an
+ * import writes through when the log is elsewhere (a `LogClient`'s `POST /v1/events`).
+ * `lines` gives each event's line in the input, for errors.
+ */
+export type AppendBatch = (
+  events: EventInput[],
+  lines: number[],
+) => Promise<{ entries: Appended[]; size: number }>;
+
+/**
+ * Imports RunEvents into `log` (or through `append`), in batches of `batch` events (default
+ * 1000), each appended atomically. Events that cannot be imported are reported and skipped, or
+ * with `strict` nothing is imported when there is one. The lineage and query indexes are
+ * written with each batch by the log's indexer (a store written before indexes needs
+ * `logseal reindex`).
  * @throws LogsealError E_OPENLINEAGE_INVALID (with `strict` and a problem, or when no event at
  *   all can be imported; details.problems lists them), E_INPUT_JSON, E_INPUT_EMPTY
  */
 export async function importOpenLineage(
-  log: Log,
+  into: Log | AppendBatch,
   text: string,
   options: { file?: string; strict?: boolean; batch?: number } = {},
 ): Promise<ImportReport> {
@@ -324,19 +335,30 @@ export async function importOpenLineage(
       },
     );
   }
+  const append: AppendBatch =
+    typeof into === "function"
+      ? into
+      : async (batch, lines) => ({
+          entries: await into.append(batch, {
+            locate: (k) => ({ ...(file === undefined ? {} : { file }), line: lines[k] ?? 0 }),
+          }),
+          size: into.size,
+        });
   const batch = options.batch ?? 1000;
   const indexes: number[] = [];
   let duplicates = 0;
+  let size = typeof into === "function" ? 0 : into.size;
   for (let i = 0; i < events.length; i += batch) {
     const slice = events.slice(i, i + batch);
-    const results = await log.append(
+    const r = await append(
       slice.map((e) => e.event),
-      { locate: (k) => ({ ...(file === undefined ? {} : { file }), line: slice[k]?.line ?? 0 }) },
+      slice.map((e) => e.line),
     );
-    for (const r of results) {
-      if (r.duplicate) duplicates++;
-      else indexes.push(r.index);
+    for (const a of r.entries) {
+      if (a.duplicate) duplicates++;
+      else indexes.push(a.index);
     }
+    size = r.size;
   }
-  return { read, appended: indexes.length, duplicates, problems, indexes, size: log.size };
+  return { read, appended: indexes.length, duplicates, problems, indexes, size };
 }
