@@ -23,7 +23,20 @@ export async function run(json: boolean, body: () => Promise<number | undefined>
 
 /** Opens the log in `dir`, runs `fn`, and closes the log whatever happens. */
 export async function withLog<T>(dir: string, fn: (log: Log) => Promise<T>): Promise<T> {
-  const log = await open(dir, openOptions());
+  let log: Log;
+  try {
+    log = await open(dir, openOptions());
+  } catch (e) {
+    // Commands that need the store to themselves cannot go through a server: say which one.
+    const held =
+      isLogsealError(e) && e.code === "E_STORE_LOCKED" ? await readServerFile(dir) : undefined;
+    if (held === undefined) throw e;
+    throw new LogsealError(
+      "E_STORE_LOCKED",
+      `the store ${dir} is held by 'logseal serve' at ${held.url} (pid ${held.pid}), and this command needs it to itself: stop the server (SIGTERM) and run it again`,
+      { cause: e },
+    );
+  }
   try {
     return await fn(log);
   } finally {

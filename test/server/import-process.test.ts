@@ -118,6 +118,15 @@ describe("import --openlineage through the server that holds the store", () => {
   }, 60_000);
 });
 
+describe("commands that need the store to themselves", () => {
+  it("reindex on a served store names the server to stop, and exits 3", async () => {
+    const r = await logseal(["reindex", "--store", store()]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`held by 'logseal serve' at ${server.url}`);
+    expect(r.stderr).toContain("needs it to itself");
+  });
+});
+
 async function countEvents(): Promise<{ imports: number }> {
   const r = json<{ entries: Array<{ event: { action: string } }> }>(
     ok(
