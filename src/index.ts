@@ -200,6 +200,8 @@ export {
   type InclusionProof,
   type InclusionProofJSON,
   inclusionProofToJSON,
+  proveConsistencyIn,
+  proveInclusionIn,
 } from "./proofs.js";
 export {
   type AppendResponse,
@@ -228,7 +230,7 @@ export {
 } from "./server/index.js";
 export type { VaultKeySource } from "./store/keys.js";
 export type { LogReader, StoredCheckpoint } from "./store/reader.js";
-export { TilesReader } from "./store/tiles-reader.js";
+export { type TilesOptions, TilesReader } from "./store/tiles-reader.js";
 export { openSavedCheckpoint } from "./verify/incremental.js";
 export { type ProofInput, type ProofResult, parseProof, verifyProof } from "./verify/proof.js";
 export type {

@@ -42,17 +42,19 @@ import {
   appendToTiles,
   bundleLeafHashes,
   HASH_SIZE,
-  leafHash,
   parseEntryBundle,
-  proveConsistencyFromTiles,
-  proveInclusionFromTiles,
   TILE_WIDTH,
   type TileReader,
   treeHashFromTiles,
 } from "./merkle/index.js";
 import { generateSigner, parseSkey, type Signer, signCheckpoint } from "./note/index.js";
 import { attachPrivacy, type PrivacyInit, prepareVault } from "./privacy/access.js";
-import type { ConsistencyProof, InclusionProof } from "./proofs.js";
+import {
+  type ConsistencyProof,
+  type InclusionProof,
+  proveConsistencyIn,
+  proveInclusionIn,
+} from "./proofs.js";
 import type { VaultKeySource } from "./store/keys.js";
 import { bundleKey, checkpointKey, idKey, tileKey } from "./store/layout.js";
 import { LevelStore, type Put } from "./store/level-store.js";
@@ -573,13 +575,8 @@ export class Log {
       );
     }
     this.#checkIndex(index, cp.size, "index");
-    // The leaf hash is of the stored entry (not the tile's copy of it), so that a proof for an
-    // entry whose bytes were altered fails to check; the entry need not be decoded for that.
-    const [leaf, proof] = await Promise.all([
-      this.#leaf(index),
-      proveInclusionFromTiles(index, cp.size, (l, n) => this.store.readTile(l, n)),
-    ]);
-    return { index, size: cp.size, leafHash: leafHash(leaf), proof, checkpoint: cp.note };
+    // The entry need not be decoded: the proof hashes its stored bytes.
+    return proveInclusionIn(this.store, index, await this.#leaf(index), cp);
   }
 
   /**
@@ -596,11 +593,7 @@ export class Log {
         { details: { from, to: cp.size } },
       );
     }
-    const read = (l: number, n: number) => this.store.readTile(l, n);
-    const proof = from === cp.size ? [] : await proveConsistencyFromTiles(from, cp.size, read);
-    const fromRoot = await treeHashFromTiles(from, read);
-    const toRoot = await treeHashFromTiles(cp.size, read);
-    return { from, to: cp.size, fromRoot, toRoot, proof, checkpoint: cp.note };
+    return proveConsistencyIn(this.store, from, cp);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,13 @@
  *   {"from":4,"to":8,"fromRoot":"…","toRoot":"…","proof":["…",…],"checkpoint":"<note of size to>"}
  */
 import { toBase64 } from "./bytes.js";
+import {
+  leafHash,
+  proveConsistencyFromTiles,
+  proveInclusionFromTiles,
+  treeHashFromTiles,
+} from "./merkle/index.js";
+import type { LogReader, StoredCheckpoint } from "./store/reader.js";
 
 export interface InclusionProof {
   index: number;
@@ -62,4 +69,47 @@ export function consistencyProofToJSON(p: ConsistencyProof): ConsistencyProofJSO
     proof: p.proof.map(toBase64),
     checkpoint: p.checkpoint,
   };
+}
+
+/**
+ * The inclusion proof of entry `index`, whose stored bytes are `leaf`, in the tree of
+ * `checkpoint`, from the hash tiles `reader` holds (a store, a tiles log). The leaf hash is of
+ * the stored entry, not the tile's copy of it, so that a proof for an entry whose bytes were
+ * altered fails to check. The caller checks that `index` is below the checkpoint's size.
+ */
+export async function proveInclusionIn(
+  reader: LogReader,
+  index: number,
+  leaf: Uint8Array,
+  checkpoint: StoredCheckpoint,
+): Promise<InclusionProof> {
+  const proof = await proveInclusionFromTiles(index, checkpoint.size, (l, n) =>
+    reader.readTile(l, n),
+  );
+  return {
+    index,
+    size: checkpoint.size,
+    leafHash: leafHash(leaf),
+    proof,
+    checkpoint: checkpoint.note,
+  };
+}
+
+/**
+ * The consistency proof from the tree of size `from` to the tree of `checkpoint`, with both
+ * roots, from the hash tiles `reader` holds. The caller checks 1 <= from <= checkpoint.size.
+ */
+export async function proveConsistencyIn(
+  reader: LogReader,
+  from: number,
+  checkpoint: StoredCheckpoint,
+): Promise<ConsistencyProof> {
+  const read = (l: number, n: number) => reader.readTile(l, n);
+  const to = checkpoint.size;
+  const proof = from === to ? [] : await proveConsistencyFromTiles(from, to, read);
+  const [fromRoot, toRoot] = await Promise.all([
+    treeHashFromTiles(from, read),
+    treeHashFromTiles(to, read),
+  ]);
+  return { from, to, fromRoot, toRoot, proof, checkpoint: checkpoint.note };
 }

@@ -269,7 +269,7 @@ export function App(props: AppProps) {
   useInput(onInput);
 
   const crumbs = `logseal ❭ ${TITLES[screen]}${screen === "detail" && selected !== undefined ? ` ${selected}` : ""}`;
-  const where = `${source.kind === "server" ? "server" : "store"} ${source.label}  ${count(size0)} entries`;
+  const where = `${source.kind} ${source.label}  ${count(size0)} entries`;
   const headerText = `${crumbs}  ${where}`.slice(0, size.columns);
   const promptLabel =
     prompt === undefined

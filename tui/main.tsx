@@ -31,6 +31,8 @@ const ENTER_ALT = "\x1b[?1049h\x1b[H";
 const LEAVE_ALT = "\x1b[?1049l\x1b[?25h";
 
 /** The data source for what the CLI opened: the store itself, or the server holding it. */
+export { TilesSource } from "./data/tiles.js";
+
 export async function sourceFor(
   src: { log: Log; client?: undefined } | { log?: undefined; client: LogClient },
   token: string | undefined,

@@ -10,11 +10,26 @@ import { printJson } from "../output.js";
 import { remoteOptions, run, withSource } from "../run.js";
 import { readSmallFile } from "./soa.js";
 
+interface TuiOptions {
+  store?: string;
+  tiles?: string;
+  key: string[];
+  soa?: string;
+  json?: boolean;
+}
+
+type TuiModule = typeof import("../../tui/main.js");
+type DataSource = Awaited<ReturnType<TuiModule["sourceFor"]>>;
+
 export function register(program: Command): void {
   program
     .command("tui")
     .description("browse, tail and audit the log in the terminal (needs a TTY)")
     .option("--store <dir>", "store directory")
+    .option(
+      "--tiles <dir|url>",
+      "browse a C2SP tlog-tiles log instead: a directory or an http(s):// prefix (needs --key)",
+    )
     .option(
       "--key <vkey>",
       "a pinned verifier key for checkpoints and proofs (repeatable)",
@@ -26,7 +41,7 @@ export function register(program: Command): void {
       "the Statement of Applicability the Controls screen shows (applicability, status, gaps)",
     )
     .option("--json", "without a terminal: print the log's summary as JSON instead")
-    .action((opts: { store?: string; key: string[]; soa?: string; json?: boolean }, cmd: Command) =>
+    .action((opts: TuiOptions, cmd: Command) =>
       run(opts.json === true, async () => {
         const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
         const remote = remoteOptions(cmd);
@@ -42,49 +57,70 @@ export function register(program: Command): void {
             "logseal tui needs a terminal (stdin and stdout must be TTYs): run it in one, or use --json for a summary (logseal query and show work without one)",
           );
         }
+        const start = async (open: (tui: TuiModule) => Promise<DataSource>) => {
+          // React's production build: (measured, bench:tui) its development build doubles the
+          // render time of a frame.
+          process.env.NODE_ENV ??= "production";
+          if (tty) {
+            // Ink reads CI when it loads (is-in-ci) and, when set, draws nothing until the app
+            // exits: in a real terminal with CI=1 in the environment (a CI runner's shell, a
+            // dev container) the TUI would sit on a blank screen. The terminal is interactive.
+            delete process.env.CI;
+            delete process.env.CONTINUOUS_INTEGRATION;
+          }
+          const tui = await import("../../tui/main.js");
+          const source = await open(tui);
+          const keys =
+            pinned.length > 0
+              ? { verifiers: pinned, pinned: true }
+              : { verifiers: [parseVkey(source.vkey)], pinned: false };
+          if (!tty) {
+            const latest = await source.latestCheckpoint();
+            printJson({
+              source: source.kind,
+              location: source.label,
+              origin: source.origin,
+              size: source.size(),
+              ...(soa === undefined
+                ? {}
+                : {
+                    soa: {
+                      file: opts.soa,
+                      applicable: soa.controls.filter((c) => c.applicable).length,
+                      excluded: soa.controls.filter((c) => !c.applicable).length,
+                    },
+                  }),
+              checkpoint: latest ?? null,
+            });
+            await source.close();
+            return EXIT_OK;
+          }
+          return tui.runTui(source, keys, soa);
+        };
+        if (opts.tiles !== undefined) {
+          if (opts.store !== undefined || remote.server !== undefined) {
+            throw new LogsealError(
+              "E_USAGE",
+              "--tiles names the log to browse: give it without --store and --server",
+            );
+          }
+          // A tiles log names no key of its own; its checkpoint means nothing without one.
+          if (pinned.length === 0) {
+            throw new LogsealError(
+              "E_USAGE",
+              "a tiles log names no key of its own: pin the log's verifier key with --key VKEY",
+              { location: { field: "--key" } },
+            );
+          }
+          const tiles = opts.tiles;
+          return start((tui) =>
+            tui.TilesSource.open(tiles, remote.token === undefined ? {} : { token: remote.token }),
+          );
+        }
         return withSource(
           storeDir(opts.store),
           remote,
-          async (src) => {
-            // React's production build: (measured, bench:tui) its development build doubles the
-            // render time of a frame.
-            process.env.NODE_ENV ??= "production";
-            if (tty) {
-              // Ink reads CI when it loads (is-in-ci) and, when set, draws nothing until the app
-              // exits: in a real terminal with CI=1 in the environment (a CI runner's shell, a
-              // dev container) the TUI would sit on a blank screen. The terminal is interactive.
-              delete process.env.CI;
-              delete process.env.CONTINUOUS_INTEGRATION;
-            }
-            const { sourceFor, runTui } = await import("../../tui/main.js");
-            const source = await sourceFor(src, remote.token);
-            const keys =
-              pinned.length > 0
-                ? { verifiers: pinned, pinned: true }
-                : { verifiers: [parseVkey(source.vkey)], pinned: false };
-            if (!tty) {
-              const latest = await source.latestCheckpoint();
-              printJson({
-                source: source.kind,
-                location: source.label,
-                origin: source.origin,
-                size: source.size(),
-                ...(soa === undefined
-                  ? {}
-                  : {
-                      soa: {
-                        file: opts.soa,
-                        applicable: soa.controls.filter((c) => c.applicable).length,
-                        excluded: soa.controls.filter((c) => !c.applicable).length,
-                      },
-                    }),
-                checkpoint: latest ?? null,
-              });
-              await source.close();
-              return EXIT_OK;
-            }
-            return runTui(source, keys, soa);
-          },
+          (src) => start((tui) => tui.sourceFor(src, remote.token)),
           // Bounded memory whatever the store's size: the verify screen reads every bundle.
           { maxOpenFiles: VERIFY_MAX_OPEN_FILES },
         );

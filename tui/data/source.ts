@@ -1,7 +1,8 @@
 /**
- * The one interface the screens read the log through. Two implementations: the local store
- * (`LocalSource`, the log opened through the library) and a logseal server (`ServerSource`,
- * the HTTP API of formats/http-api.md). Screens never know which one they have.
+ * The one interface the screens read the log through. Three implementations: the local store
+ * (`LocalSource`, the log opened through the library), a logseal server (`ServerSource`, the
+ * HTTP API of formats/http-api.md), and any C2SP tlog-tiles log (`TilesSource`, a directory or
+ * an http(s):// prefix; no indexes). Screens never know which one they have.
  *
  * Everything a source returns is what the store or the server claims; the screens check
  * proofs and signatures themselves (`checkInclusion`, `openCheckpoint`) before they say
@@ -67,11 +68,11 @@ export interface VerifyRun {
 }
 
 export interface DataSource {
-  readonly kind: "store" | "server";
-  /** Where it reads: the store directory or the server URL. */
+  readonly kind: "store" | "server" | "tiles";
+  /** Where it reads: the store directory, the server URL, the tiles directory or prefix. */
   readonly label: string;
   readonly origin: string;
-  /** The verifier key the store names for itself (not pinned). */
+  /** The verifier key the store names for itself (not pinned); empty for a tiles log. */
   readonly vkey: string;
   /** The number of entries known now. */
   size(): number;
