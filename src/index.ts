@@ -200,7 +200,9 @@ export {
   type InclusionProof,
   type InclusionProofJSON,
   inclusionProofToJSON,
+  proveConsistencyFrom,
   proveConsistencyIn,
+  proveInclusionFrom,
   proveInclusionIn,
 } from "./proofs.js";
 export {

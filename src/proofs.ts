@@ -6,10 +6,13 @@
  *   {"from":4,"to":8,"fromRoot":"…","toRoot":"…","proof":["…",…],"checkpoint":"<note of size to>"}
  */
 import { toBase64 } from "./bytes.js";
+import { LogsealError } from "./errors.js";
 import {
   leafHash,
+  parseEntryBundle,
   proveConsistencyFromTiles,
   proveInclusionFromTiles,
+  TILE_WIDTH,
   treeHashFromTiles,
 } from "./merkle/index.js";
 import type { LogReader, StoredCheckpoint } from "./store/reader.js";
@@ -112,4 +115,71 @@ export async function proveConsistencyIn(
     treeHashFromTiles(to, read),
   ]);
   return { from, to, fromRoot, toRoot, proof, checkpoint: checkpoint.note };
+}
+
+/**
+ * Proves that entry `index` is in the tree of the reader's checkpoint of `size` (default: its
+ * latest), reading the entry and the tiles through the reader: a tiles log (directory or
+ * http(s)://), or any other {@link LogReader}. What `logseal prove --tiles` and the TUI on a
+ * tiles log answer; the proof is checked like any other.
+ * @throws LogsealError E_NO_CHECKPOINT, E_INDEX_RANGE, E_STORE_CORRUPT (the entry's bundle is
+ *   missing or damaged), and what the reader throws
+ */
+export async function proveInclusionFrom(
+  reader: LogReader,
+  index: number,
+  size?: number,
+): Promise<InclusionProof> {
+  const cp = await checkpointOf(reader, size);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= cp.size) {
+    throw new LogsealError(
+      "E_INDEX_RANGE",
+      `entry ${index} is not in the tree of size ${cp.size}`,
+      { location: { field: "index" }, details: { index, size: cp.size } },
+    );
+  }
+  const n = Math.floor(index / TILE_WIDTH);
+  const bytes = await reader.readBundle(n);
+  const leaf = bytes === undefined ? undefined : parseEntryBundle(bytes)?.[index % TILE_WIDTH];
+  if (leaf === undefined) {
+    throw new LogsealError("E_STORE_CORRUPT", `entry bundle ${n} is missing or damaged`, {
+      details: { bundle: n },
+    });
+  }
+  return proveInclusionIn(reader, index, leaf, cp);
+}
+
+/**
+ * Proves that the tree of size `from` is a prefix of the tree of the reader's checkpoint of
+ * size `to` (default: its latest), from the tiles the reader holds.
+ * @throws LogsealError E_NO_CHECKPOINT, E_INDEX_RANGE, and what the reader throws
+ */
+export async function proveConsistencyFrom(
+  reader: LogReader,
+  from: number,
+  to?: number,
+): Promise<ConsistencyProof> {
+  const cp = await checkpointOf(reader, to);
+  if (!Number.isSafeInteger(from) || from < 1 || from > cp.size) {
+    throw new LogsealError(
+      "E_INDEX_RANGE",
+      `consistency proofs need 1 <= FROM <= TO; got FROM ${from}, TO ${cp.size}`,
+      { details: { from, to: cp.size } },
+    );
+  }
+  return proveConsistencyIn(reader, from, cp);
+}
+
+async function checkpointOf(reader: LogReader, size: number | undefined) {
+  const cp = size === undefined ? await reader.latestCheckpoint() : await reader.checkpointAt(size);
+  if (cp === undefined) {
+    throw new LogsealError(
+      "E_NO_CHECKPOINT",
+      size === undefined
+        ? "no checkpoint has been signed yet"
+        : `no checkpoint of size ${size} is kept (a tiles log keeps only its latest)`,
+      { details: size === undefined ? {} : { size } },
+    );
+  }
+  return cp;
 }

@@ -204,6 +204,42 @@ describe("verify --tiles over http(s)", () => {
   });
 });
 
+describe("prove --tiles", () => {
+  it("proves from a served tiles log what the store proves, and the proofs verify offline", async () => {
+    const web = await staticServer(join(dir, "tiles"));
+    const store = join(dir, "store");
+    try {
+      const viaTiles = ok(
+        await logseal(["prove", "inclusion", "300", "--tiles", web.url, "--json"]),
+      ).stdout;
+      const viaStore = ok(
+        await logseal(["prove", "inclusion", "300", "--store", store, "--json"]),
+      ).stdout;
+      expect(viaTiles).toBe(viaStore);
+      const file = join(dir, "inclusion.json");
+      await writeFile(file, viaTiles);
+      ok(await logseal(["verify", "--proof", file, "--key", vkey]));
+
+      const consistency = ok(
+        await logseal(["prove", "consistency", "250", "--tiles", join(dir, "tiles"), "--json"]),
+      ).stdout;
+      expect(consistency).toBe(
+        ok(await logseal(["prove", "consistency", "250", String(SIZE), "--store", store, "--json"]))
+          .stdout,
+      );
+
+      const beyond = await logseal(["prove", "inclusion", String(SIZE), "--tiles", web.url]);
+      expect(beyond.code).toBe(2);
+      expect(beyond.stderr).toContain("E_INDEX_RANGE");
+      const older = await logseal(["prove", "inclusion", "3", "--size", "250", "--tiles", web.url]);
+      expect(older.code).toBe(2);
+      expect(older.stderr).toContain("E_NO_CHECKPOINT");
+    } finally {
+      await web.close();
+    }
+  });
+});
+
 describe("verify a store held by logseal serve", () => {
   it("goes through the server: tiles and every stored checkpoint, with the role's limits", async () => {
     const store = join(dir, "store");

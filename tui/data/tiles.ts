@@ -16,8 +16,8 @@ import {
   type LineageGraph,
   LogsealError,
   parseEntryBundle,
-  proveConsistencyIn,
-  proveInclusionIn,
+  proveConsistencyFrom,
+  proveInclusionFrom,
   type StoredCheckpoint,
   type TilesOptions,
   TilesReader,
@@ -211,37 +211,12 @@ export class TilesSource implements DataSource {
     return this.#reader.latestCheckpoint();
   }
 
-  async #checkpoint(size: number | undefined): Promise<StoredCheckpoint> {
-    const cp =
-      size === undefined
-        ? await this.#reader.latestCheckpoint()
-        : await this.#reader.checkpointAt(size);
-    if (cp === undefined) {
-      throw new LogsealError(
-        "E_NO_CHECKPOINT",
-        `${this.label} has no checkpoint of size ${size}: a tiles log holds only its latest`,
-      );
-    }
-    return cp;
+  proveInclusion(index: number, size?: number): Promise<InclusionProof> {
+    return proveInclusionFrom(this.#reader, index, size);
   }
 
-  async proveInclusion(index: number, size?: number): Promise<InclusionProof> {
-    const cp = await this.#checkpoint(size);
-    if (!Number.isSafeInteger(index) || index < 0 || index >= cp.size) {
-      throw new LogsealError("E_INDEX_RANGE", `no entry ${index} in the tree of size ${cp.size}`);
-    }
-    return proveInclusionIn(this.#reader, index, (await this.entry(index)).leaf, cp);
-  }
-
-  async proveConsistency(from: number, to?: number): Promise<ConsistencyProof> {
-    const cp = await this.#checkpoint(to);
-    if (!Number.isSafeInteger(from) || from < 1 || from > cp.size) {
-      throw new LogsealError(
-        "E_INDEX_RANGE",
-        `consistency proofs need 1 <= FROM <= TO; got FROM ${from}, TO ${cp.size}`,
-      );
-    }
-    return proveConsistencyIn(this.#reader, from, cp);
+  proveConsistency(from: number, to?: number): Promise<ConsistencyProof> {
+    return proveConsistencyFrom(this.#reader, from, to);
   }
 
   verify(run: VerifyRun): Promise<VerifyReport> {
