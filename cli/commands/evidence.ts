@@ -53,10 +53,9 @@ export function register(program: Command): void {
           });
         }
         const samples = parseIndex(opts.samples, "--samples");
-        const soa =
-          opts.soa === undefined
-            ? undefined
-            : parseSoa(await readSmallFile(opts.soa, "--soa", 4 << 20), opts.soa);
+        const soaText =
+          opts.soa === undefined ? undefined : await readSmallFile(opts.soa, "--soa", 4 << 20);
+        const soa = soaText === undefined ? undefined : parseSoa(soaText, opts.soa);
         return withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
           const period = {
             ...(opts.from === undefined ? {} : { from: opts.from }),
@@ -64,15 +63,13 @@ export function register(program: Command): void {
           };
           let report: EvidenceReport;
           if (src.client) {
-            // The server reports against the SoA it was started with (`serve --soa`).
-            if (soa !== undefined) {
-              throw new LogsealError(
-                "E_USAGE",
-                "--soa cannot be sent to the server: it reports against the SoA it was started with ('logseal serve --soa FILE'); drop --soa, or restart the server with it",
-                { location: { field: "--soa" } },
-              );
-            }
-            report = await src.client.evidence({ samples, ...period });
+            // Without --soa the server reports against its own (`serve --soa`); with it, the
+            // file (checked here first) goes in the request's body.
+            report = await src.client.evidence({
+              samples,
+              ...period,
+              ...(soaText === undefined ? {} : { soa: soaText, source: opts.soa }),
+            });
           } else {
             report = await evidenceReport(src.log, {
               samples,

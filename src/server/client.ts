@@ -136,10 +136,25 @@ export class LogClient {
    * `GET /v1/evidence`: the report of `logseal evidence --format json` against the server's
    * Statement of Applicability (auditor or admin). Times as `logseal evidence` reads them.
    */
+  /**
+   * `GET /v1/evidence`: the report against the server's SoA; with `soa` (the text of a
+   * Statement of Applicability, named `source` in the report), `POST /v1/evidence` against it.
+   */
   evidence(
-    options: { from?: number | string; to?: number | string; samples?: number } = {},
+    options: {
+      from?: number | string;
+      to?: number | string;
+      samples?: number;
+      soa?: string;
+      source?: string;
+    } = {},
   ): Promise<EvidenceReport> {
-    return this.#json("GET", `/v1/evidence${query({ ...options, format: "json" })}`);
+    const { soa, source, ...rest } = options;
+    if (soa === undefined) {
+      return this.#json("GET", `/v1/evidence${query({ ...rest, format: "json" })}`);
+    }
+    const q = query({ ...rest, format: "json", ...(source === undefined ? {} : { source }) });
+    return this.#json("POST", `/v1/evidence${q}`, soa, "application/json");
   }
 
   /** Signs a checkpoint now (admin). */

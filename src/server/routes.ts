@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toBase64 } from "../bytes.js";
+import { parseSoa } from "../controls/soa.js";
 import { LogsealError } from "../errors.js";
 import { type Direction, lineage } from "../lineage/graph.js";
 import { assets as listAssets } from "../lineage/inventory.js";
@@ -360,6 +361,16 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
   const evidence = (ctx: Ctx) =>
     sendEvidence(s.log, s.soa, only(ctx.url, ["from", "to", "samples", "format"]), ctx.res);
 
+  // The same report against the SoA in the body (`logseal evidence --soa FILE` through a
+  // server); `source` names it in the report, as the file name does on the command line.
+  const evidenceWithSoa = async (ctx: Ctx) => {
+    const p = only(ctx.url, ["from", "to", "samples", "format", "source"]);
+    const source = p.get("source") ?? "request body";
+    p.delete("source");
+    const soa = parseSoa(await readBodyText(ctx.req, MAX_SOA_BYTES), source);
+    await sendEvidence(s.log, { soa, source }, p, ctx.res);
+  };
+
   const metricsText = (ctx: Ctx) => {
     sendBytes(ctx.res, 200, s.metrics.render(), {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
@@ -388,7 +399,10 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
     "/v1/checkpoints": {
       GET: { name: "checkpoints", permission: "history", handle: checkpoints },
     },
-    "/v1/evidence": { GET: { name: "evidence", permission: "evidence", handle: evidence } },
+    "/v1/evidence": {
+      GET: { name: "evidence", permission: "evidence", handle: evidence },
+      POST: { name: "evidence", permission: "evidence", handle: evidenceWithSoa },
+    },
     "/v1/checkpoint": {
       POST: { name: "checkpoint.sign", permission: "checkpoint", handle: signNow },
     },
@@ -427,6 +441,9 @@ export function notFound(message: string): LogsealError {
 }
 
 /** The query parameters, refusing names outside `allowed` and repeated names. */
+/** A Statement of Applicability is a few hundred KiB at most (`logseal evidence --soa` reads 4 MiB). */
+const MAX_SOA_BYTES = 4 << 20;
+
 function only(url: URL, allowed: readonly string[]): URLSearchParams {
   const seen = new Set<string>();
   for (const name of url.searchParams.keys()) {

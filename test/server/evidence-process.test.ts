@@ -2,7 +2,7 @@
  * `logseal serve --soa FILE` and `logseal evidence` as separate processes: the report read
  * through the server that holds the store is the one read from the store once it is free.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken, type EvidenceReport, init, soaTemplate } from "../../src/index.js";
@@ -44,6 +44,12 @@ describe("logseal evidence through logseal serve --soa", () => {
     timeout: 60_000,
   }, async () => {
     const s = await serve(store, "--checkpoint-interval", "0", "--soa", soaFile);
+    // Another SoA than the server's, sent in the request (POST /v1/evidence): only A.5.34 is
+    // evidenced by the log, A.8.11 is marked evidenced elsewhere.
+    const other = JSON.parse(await readFile(soaFile, "utf8")) as ReturnType<typeof soaTemplate>;
+    for (const c of other.controls) if (c.id === "A.8.11") c.evidence = null;
+    const onlyA834 = join(dir, "soa-a534.json");
+    await writeFile(onlyA834, JSON.stringify(other));
     let remote: EvidenceReport;
     try {
       const as = (role: string) => ({ env: { LOGSEAL_TOKEN: tokens[role] as string } });
@@ -54,7 +60,10 @@ describe("logseal evidence through logseal serve --soa", () => {
         ),
         logseal(["evidence", "--store", store, "--to", "now"], as("auditor")),
         logseal(["evidence", "--store", store], as("viewer")),
-        logseal(["evidence", "--store", store, "--soa", soaFile], as("auditor")),
+        logseal(
+          ["evidence", "--store", store, "--soa", onlyA834, "--format", "json"],
+          as("auditor"),
+        ),
       ]);
       expect(viaServer.code, viaServer.stderr).toBe(0);
       expect(viaServer.stderr).toContain(`is held by 'logseal serve' at ${s.url}`);
@@ -70,9 +79,17 @@ describe("logseal evidence through logseal serve --soa", () => {
       expect(denied.code).toBe(4);
       expect(denied.stderr).toContain("E_FORBIDDEN");
       expect(denied.stderr).toContain("may not read evidence reports");
-      expect(withSoa.code).toBe(2);
-      expect(withSoa.stderr).toContain("E_USAGE");
-      expect(withSoa.stderr).toContain("logseal serve --soa FILE");
+      const sent = json<EvidenceReport>(withSoa);
+      expect(sent.soa.source).toBe(onlyA834);
+      expect(Object.fromEntries(sent.controls.map((c) => [c.id, c.count]))).toEqual({
+        "A.5.34": 3,
+      });
+      // A bad SoA is refused before anything is sent, naming the file.
+      const badFile = join(dir, "bad-soa.json");
+      await writeFile(badFile, '{"format":"nope"}');
+      const bad = await logseal(["evidence", "--store", store, "--soa", badFile], as("auditor"));
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(`E_SOA_INVALID: ${badFile}`);
       s.child.kill("SIGTERM");
       expect(await s.exited).toBe(0);
     } finally {

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/evidence`: the report `logseal evidence --format json` prints, over HTTP, with the
+* `GET /v1/evidence` (and `POST` with an SoA in the body): the report `logseal evidence --format json` prints, over HTTP, with the
  * server's SoA, its period parameters, the md and html forms, and clear errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -184,5 +184,55 @@ describe("GET /v1/evidence", () => {
     const e = ((await r.json()) as { error: { code: string; message: string } }).error;
     expect(e.code).toBe("E_NO_CHECKPOINT");
     expect(e.message).toContain("POST /v1/checkpoint");
+  });
+});
+
+describe("POST /v1/evidence", () => {
+  it("reports against the SoA in the body, named by source, as the library does", async () => {
+    const mine = soa();
+    // This auditor's SoA also excludes A.8.12: no gap then.
+    Object.assign(mine.controls.find((c) => c.id === "A.8.12") as object, {
+      applicable: false,
+      status: "not-applicable",
+      justification: "no DLP in scope",
+      evidence: null,
+    });
+    const client = new LogClient(t.url, { token: t.tokens.auditor });
+    const got = await client.evidence({
+      samples: 1,
+      soa: JSON.stringify(mine),
+      source: "mine.json",
+    });
+    const want = await evidenceReport(t.log, {
+      soa: mine,
+      soaSource: "mine.json",
+      samples: 1,
+      now: Date.parse(got.generatedAt),
+    });
+    expect(stable(got)).toEqual(stable(want));
+    expect(got.gaps).toEqual([]);
+    expect(got.soa.source).toBe("mine.json");
+  });
+
+  it("refuses a bad SoA with 400 E_SOA_INVALID naming the field, and a viewer with 403", async () => {
+    const bad = soa();
+    (bad.controls[0] as { status: string }).status = "sort of";
+    const r = await t.request("/v1/evidence?source=bad.json", {
+      method: "POST",
+      as: t.tokens.auditor,
+      body: JSON.stringify(bad),
+    });
+    expect(r.status).toBe(400);
+    const e = ((await r.json()) as { error: { code: string; file?: string; field?: string } })
+      .error;
+    expect(e.code).toBe("E_SOA_INVALID");
+    expect(e.file).toBe("bad.json");
+    expect(e.field).toContain("status");
+    const viewer = await t.request("/v1/evidence", {
+      method: "POST",
+      as: t.tokens.viewer,
+      body: JSON.stringify(soa()),
+    });
+    expect(viewer.status).toBe(403);
   });
 });

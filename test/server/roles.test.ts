@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { can, type Permission, ROLES, type Role } from "../../src/index.js";
+import { can, type Permission, ROLES, type Role, soaTemplate } from "../../src/index.js";
 import { allEvents, event, post, startTestServer, type TestServer, until } from "./server.js";
 
 type Caller = Role | "none" | "bad" | "malformed" | "revoked";
@@ -76,6 +76,13 @@ const ENDPOINTS: Endpoint[] = [
   {
     method: "GET",
     path: () => "/v1/evidence?samples=1&from=-3650d",
+    permission: "evidence",
+    ok: 200,
+  },
+  {
+    method: "POST",
+    path: () => "/v1/evidence?samples=1&source=matrix.json",
+    body: () => JSON.stringify(soaTemplate()),
     permission: "evidence",
     ok: 200,
   },
