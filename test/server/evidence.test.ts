@@ -1,6 +1,7 @@
 /**
-* `GET /v1/evidence` (and `POST` with an SoA in the body): the report `logseal evidence --format json` prints, over HTTP, with the
- * server's SoA, its period parameters, the md and html forms, and clear errors.
+ * `GET /v1/evidence` (and `POST` with an SoA in the body): the report `logseal evidence
+ * --format json` prints, over HTTP, with the server's SoA, its period parameters, the md and
+ * html forms, and clear errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
