@@ -29,6 +29,14 @@ import { register as vault } from "./commands/vault.js";
 import { register as verify } from "./commands/verify.js";
 import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 
+// A reader that stops early (`logseal query | head`) closes the pipe, and the next write fails
+// with EPIPE: stop quietly, as Unix tools do, instead of dying on an unhandled 'error' event.
+// What was stored is unaffected: appends are acknowledged only after their batch is written.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(typeof process.exitCode === "number" ? process.exitCode : EXIT_OK);
+});
+
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
