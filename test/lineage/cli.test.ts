@@ -103,7 +103,7 @@ describe("logseal reindex and import", () => {
     const r = await logseal(["reindex", "--store", store]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
-      /^indexed 3 entries naming 4 assets \(logseal-index\/2\)\ntook \d+\.\d s\n$/,
+      /^indexed 3 entries naming 4 assets \(logseal-index\/3\)\ntook \d+\.\d s\n$/,
     );
   });
 
