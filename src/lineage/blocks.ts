@@ -99,9 +99,6 @@ export function writePostings(w: ByteWriter, seg: number, list: readonly number[
   return w.pos - at;
 }
 
-/** Postings of one group are written here first, so that their length can go before them. */
-const scratch = new ByteWriter();
-
 /** Writes one group of a posting record: local value `v` of `postings`, whose UTF-8 is `value`. */
 export function writeGroup(
   w: ByteWriter,
@@ -110,16 +107,21 @@ export function writeGroup(
   v: number,
   value: Uint8Array,
 ): void {
+  const count = postings.count(v);
+  // All of it at once: a reserve that moved the buffer would move `at` below.
+  w.reserve(value.length + 8 + 8 + 4 + count * 16);
   w.varint(value.length);
-  w.reserve(value.length);
   w.bytes.set(value, w.pos);
   w.pos += value.length;
-  w.varint(postings.count(v));
-  scratch.pos = 0;
-  const n = postings.write(scratch, seg, v);
+  w.varint(count);
+  // The postings go 4 bytes after here, then are moved behind their length, once known: the
+  // length of a segment's postings is below 2^28 (16,384 postings of at most 16 bytes).
+  const at = w.pos;
+  w.pos = at + 4;
+  const n = postings.write(w, seg, v);
+  w.pos = at;
   w.varint(n);
-  w.reserve(n);
-  w.bytes.set(scratch.bytes.subarray(0, n), w.pos);
+  if (w.pos !== at + 4) w.bytes.copyWithin(w.pos, at + 4, at + 4 + n);
   w.pos += n;
 }
 

@@ -30,7 +30,7 @@ import {
   writeGroup,
   writePostings,
 } from "./blocks.js";
-import { Dict } from "./dict.js";
+import { Dict, Recent } from "./dict.js";
 import { assetKind, forEachEdge, namedAssets } from "./edges.js";
 import { scanEntries } from "./entries.js";
 import { type IndexedFields, indexedFields } from "./fields.js";
@@ -125,6 +125,11 @@ class Builder {
       FieldPostings,
       FieldPostings,
     ];
+    const rActor = new Recent(dict);
+    const rAction = new Recent(dict);
+    const rOutcome = new Recent(dict);
+    const rControl = new Recent(dict);
+    const rAsset = new Recent(dict);
     // Keyed by hour number (ts / 3600000, a small integer), not ms: no number boxing per entry.
     const hours = new Map<number, number[]>();
     let hour = -1;
@@ -133,10 +138,11 @@ class Builder {
       const e = events[k] as IndexedFields;
       const index = start + k;
       const ts = e.ts;
-      actors.add(dict.id(e.actor.id), index, ts);
-      actions.add(dict.id(e.action), index, ts);
-      outcomes.add(dict.id(e.outcome), index, ts);
-      if (e.controls !== undefined) for (const c of e.controls) controls.add(dict.id(c), index, ts);
+      actors.add(rActor.id(e.actor.id), index, ts);
+      actions.add(rAction.id(e.action), index, ts);
+      outcomes.add(rOutcome.id(e.outcome), index, ts);
+      if (e.controls !== undefined)
+        for (const c of e.controls) controls.add(rControl.id(c), index, ts);
       const h = Math.floor(ts / HOUR);
       if (h !== hour) {
         hour = h;
@@ -148,12 +154,12 @@ class Builder {
       }
       hourList.push(index, ts);
       // The assets the event names, each once (namedAssets, without its array).
-      if (e.asset !== undefined) named(dict, assetsF, fresh, batch, e.asset, index, ts);
+      if (e.asset !== undefined) named(dict, rAsset, assetsF, fresh, batch, e.asset, index, ts);
       if (e.inputs !== undefined) {
-        for (const a of e.inputs) named(dict, assetsF, fresh, batch, a, index, ts);
+        for (const a of e.inputs) named(dict, rAsset, assetsF, fresh, batch, a, index, ts);
       }
       if (e.outputs !== undefined) {
-        for (const a of e.outputs) named(dict, assetsF, fresh, batch, a, index, ts);
+        for (const a of e.outputs) named(dict, rAsset, assetsF, fresh, batch, a, index, ts);
       }
     }
     for (const f of fields) f.group();
@@ -324,6 +330,7 @@ class Builder {
 /** Adds asset `a` of entry `index` to the asset postings, once an event. */
 function named(
   dict: Dict,
+  recent: Recent,
   assets: FieldPostings,
   fresh: number[],
   batch: number,
@@ -331,7 +338,7 @@ function named(
   index: number,
   ts: number,
 ): void {
-  const g = dict.id(a);
+  const g = recent.id(a);
   if (dict.event[g] === index + 1) return;
   dict.event[g] = index + 1;
   if (dict.known[g] === 0 && dict.batch[g] !== batch) {
