@@ -96,6 +96,30 @@ class Builder {
   readonly #w = writer;
   readonly #fields = fieldPostings;
 
+  /** Per build: the ids of recent values of each field (see {@link Recent}). */
+  #recent!: Record<Field, Recent>;
+  /** Per build: the edges no earlier entry asserted, as far as this builder knows. */
+  #newEdges = new Map<number, { from: string; to: string; record: EdgeRecord }>();
+  /** Per build: entries of successful erasures (rare), for the asset records' `erasedAt`. */
+  #erasures: number[] = [];
+  /** The entry whose edges {@link #onEdge} is given. */
+  #entry: IndexedFields | undefined;
+  #at = 0;
+  readonly #onEdge = (from: string, to: string): void => {
+    const r = this.#recent.asset;
+    const key = r.id(from) * EDGE_SHIFT + r.id(to);
+    if (this.#known.edges.has(key) || this.#newEdges.has(key)) return;
+    const e = this.#entry as IndexedFields;
+    const record = {
+      index: this.#at,
+      ts: e.ts,
+      action: e.action,
+      actor: e.actor.id,
+      outcome: e.outcome,
+    };
+    this.#newEdges.set(key, { from, to, record });
+  };
+
   constructor(store: LevelStore, known: Known) {
     this.#store = store;
     this.#known = known;
@@ -125,11 +149,8 @@ class Builder {
       FieldPostings,
       FieldPostings,
     ];
-    const rActor = new Recent(dict);
-    const rAction = new Recent(dict);
-    const rOutcome = new Recent(dict);
-    const rControl = new Recent(dict);
-    const rAsset = new Recent(dict);
+    const { actor: rActor, action: rAction, outcome: rOutcome, control: rControl } = this.#recent;
+    const rAsset = this.#recent.asset;
     // Keyed by hour number (ts / 3600000, a small integer), not ms: no number boxing per entry.
     const hours = new Map<number, number[]>();
     let hour = -1;
@@ -161,6 +182,13 @@ class Builder {
       if (e.outputs !== undefined) {
         for (const a of e.outputs) named(dict, rAsset, assetsF, fresh, batch, a, index, ts);
       }
+      // Its edges, while `rAsset` still holds the ids of the assets it names.
+      if (e.inputs !== undefined || e.outputs !== undefined) {
+        this.#entry = e;
+        this.#at = index;
+        forEachEdge(e, index, this.#onEdge);
+      }
+      if (e.action === "data.erase" && e.outcome === "success") this.#erasures.push(index);
     }
     for (const f of fields) f.group();
     const w = this.#w;
@@ -217,37 +245,24 @@ class Builder {
     ++known.batches;
     const puts: Put[] = [];
 
-    // The edges no earlier entry asserted, as far as this builder knows.
     const newEdges = new Map<number, { from: string; to: string; record: EdgeRecord }>();
-    /** Entries of successful erasures (rare), for the inventory's `erasedAt`. */
+    this.#newEdges = newEdges;
     const erasures: number[] = [];
-    let at = start;
-    let entry = events[0] as IndexedFields;
-    const onEdge = (from: string, to: string) => {
-      const key = dict.id(from) * EDGE_SHIFT + dict.id(to);
-      if (known.edges.has(key) || newEdges.has(key)) return;
-      const e = entry;
-      const record = {
-        index: at,
-        ts: e.ts,
-        action: e.action,
-        actor: e.actor.id,
-        outcome: e.outcome,
-      };
-      newEdges.set(key, { from, to, record });
+    this.#erasures = erasures;
+    this.#recent = {
+      actor: new Recent(dict),
+      action: new Recent(dict),
+      asset: new Recent(dict),
+      control: new Recent(dict),
+      outcome: new Recent(dict),
     };
-    for (let k = 0; k < events.length; k++) {
-      const e = events[k] as IndexedFields;
-      if (e.action === "data.erase" && e.outcome === "success") erasures.push(start + k);
-      if (e.inputs === undefined && e.outputs === undefined) continue;
-      entry = e;
-      at = start + k;
-      forEachEdge(e, at, onEdge);
+    const fresh: number[] = [];
+    for (let k = 0; k < events.length; k += SEGMENT) {
+      this.#segment(events, start, k, Math.min(SEGMENT, events.length - k), puts, fresh);
     }
     if (dict.size >= EDGE_SHIFT) throw new RangeError("indexer: too many distinct values");
 
-    // The edges not known yet are read on LevelDB's threads while this one builds the
-    // postings; then the assets not known to have a record (none once a cache is warm).
+    // The edges and the assets not known to have a record (none once a cache is warm).
     const read = known.from > 0;
     const edgeKeys = read ? [...newEdges.keys()] : [];
     const edgeRead = this.#store.getMany(
@@ -257,10 +272,6 @@ class Builder {
       }),
     );
     edgeRead.catch(() => {}); // awaited below; this only keeps a throw in between from orphaning it
-    const fresh: number[] = [];
-    for (let k = 0; k < events.length; k += SEGMENT) {
-      this.#segment(events, start, k, Math.min(SEGMENT, events.length - k), puts, fresh);
-    }
     /** Assets whose record is written by this batch: new, or first erased. */
     const dirty = new Set<number>();
     const stored = await this.#store.getMany(
