@@ -15,13 +15,10 @@
  *   group = varint(len(value)) ‖ value (UTF-8) ‖ varint(count) ‖ varint(len(postings)) ‖ postings
  *
  * A time record holds postings alone. An edge record is JSON `[index, ts, action, actor,
- * outcome]` of the entry that created the edge. An inventory delta is a JSON array of
- * `[asset, first, firstTs, last, lastTs, events, lastActor, erasedAt]` (erasedAt −1 for none).
+ * outcome]` of the entry that created the edge.
  */
 import { fromUtf8, utf8 } from "../bytes.js";
 import { MAX_TIMESTAMP } from "../event/index.js";
-import { assetKind } from "./edges.js";
-import type { AssetRecord } from "./inventory.js";
 import type { FieldPostings } from "./postings.js";
 
 export interface Posting {
@@ -102,18 +99,29 @@ export function writePostings(w: ByteWriter, seg: number, list: readonly number[
   return w.pos - at;
 }
 
-/** Postings of one group are written here first, so that their length can go before them. */
-const scratch = new ByteWriter();
-
-/** Writes one group of a posting record: value id `v` of `postings`. */
-export function writeGroup(w: ByteWriter, seg: number, postings: FieldPostings, v: number): void {
-  w.text(postings.values[v] as string);
-  w.varint(postings.count(v));
-  scratch.pos = 0;
-  const n = postings.write(scratch, seg, v);
+/** Writes one group of a posting record: local value `v` of `postings`, whose UTF-8 is `value`. */
+export function writeGroup(
+  w: ByteWriter,
+  seg: number,
+  postings: FieldPostings,
+  v: number,
+  value: Uint8Array,
+): void {
+  const count = postings.count(v);
+  // All of it at once: a reserve that moved the buffer would move `at` below.
+  w.reserve(value.length + 8 + 8 + 4 + count * 16);
+  w.varint(value.length);
+  w.bytes.set(value, w.pos);
+  w.pos += value.length;
+  w.varint(count);
+  // The postings go 4 bytes after here, then are moved behind their length, once known: the
+  // length of a segment's postings is below 2^28 (16,384 postings of at most 16 bytes).
+  const at = w.pos;
+  w.pos = at + 4;
+  const n = postings.write(w, seg, v);
+  w.pos = at;
   w.varint(n);
-  w.reserve(n);
-  w.bytes.set(scratch.bytes.subarray(0, n), w.pos);
+  if (w.pos !== at + 4) w.bytes.copyWithin(w.pos, at + 4, at + 4 + n);
   w.pos += n;
 }
 
@@ -260,63 +268,42 @@ export function decodeEdge(bytes: Uint8Array): EdgeRecord | null {
 }
 
 /**
- * Writes an inventory delta: the records of the assets an append named, as they stood after it.
- *
- *   row = text(asset) ‖ varint(first) ‖ varint(firstTs) ‖ varint(last) ‖ varint(lastTs) ‖
- *         varint(events) ‖ text(lastActor) ‖ varint(erasedAt + 1, or 0)
- *
- * where text(s) = varint(len(UTF-8 of s)) ‖ UTF-8 of s. (measured) JSON rows cost the indexer
- * as much as all its postings, on appends naming thousands of assets.
+ * Calls `fn` with each group of a posting record of segment `seg`: its value, its number of
+ * postings and its last posting, without building the postings (stored data: never throws).
+ * @param each when given, called with every posting's index (ascending within the group)
+ * @returns false when the bytes are not a posting record
  */
-export function encodeDelta(w: ByteWriter, records: readonly AssetRecord[]): Uint8Array {
-  for (const r of records) {
-    w.text(r.asset);
-    w.varint(r.first);
-    w.varint(r.firstTs);
-    w.varint(r.last);
-    w.varint(r.lastTs);
-    w.varint(r.events);
-    w.text(r.lastActor);
-    w.varint(r.erasedAt === undefined ? 0 : r.erasedAt + 1);
-  }
-  return w.take();
-}
-
-/** Decodes an inventory delta (stored data: never throws); null when malformed. */
-export function decodeDelta(bytes: Uint8Array): AssetRecord[] | null {
+export function forEachGroup(
+  seg: number,
+  bytes: Uint8Array,
+  fn: (value: string, count: number, last: number, lastTs: number) => void,
+  each?: (value: string, index: number) => void,
+): boolean {
   const r = new Reader(bytes);
-  const text = (): string | null => {
-    const len = r.varint();
-    if (len < 0 || r.off + len > bytes.length) return null;
-    const s = fromUtf8(bytes.subarray(r.off, r.off + len));
-    r.off += len;
-    return s;
-  };
-  const out: AssetRecord[] = [];
   while (r.off < bytes.length) {
-    const asset = text();
-    const first = r.varint();
-    const firstTs = r.varint();
-    const last = r.varint();
-    const lastTs = r.varint();
-    const events = r.varint();
-    const lastActor = text();
-    const erased = r.varint();
-    if (asset === null || lastActor === null || asset === "" || erased < 0) return null;
-    if (first < 0 || firstTs < 0 || last < first || lastTs < 0 || events < 1) return null;
-    const rec: AssetRecord = {
-      asset,
-      kind: assetKind(asset),
-      first,
-      firstTs,
-      last,
-      lastTs,
-      events,
-      lastActor,
-      erased: erased > 0,
-    };
-    if (erased > 0) rec.erasedAt = erased - 1;
-    out.push(rec);
+    const len = r.varint();
+    if (len < 1 || r.off + len > bytes.length) return false;
+    const name = fromUtf8(bytes.subarray(r.off, r.off + len));
+    r.off += len;
+    const count = r.varint();
+    const size = r.varint();
+    const end = r.off + size;
+    if (name === null || count < 1 || size < 2 || end > bytes.length) return false;
+    let prev = seg - 1;
+    let ts = 0;
+    let n = 0;
+    while (r.off < end) {
+      const d = r.varint();
+      const z = r.varint();
+      if (d < 1 || z < 0 || r.off > end) return false;
+      prev += d;
+      ts += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      if (ts < 0 || ts > MAX_TIMESTAMP || !Number.isSafeInteger(prev)) return false;
+      each?.(name, prev);
+      n++;
+    }
+    if (n !== count) return false;
+    fn(name, count, prev, ts);
   }
-  return out.length === 0 ? null : out;
+  return bytes.length > 0;
 }

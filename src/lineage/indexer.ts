@@ -1,8 +1,8 @@
 /**
  * The indexer: turns entries into the index records of formats/lineage.md (lineage edges both
- * ways, field and time posting records, the asset inventory) as puts for the same atomic batch
- * as the entries, and rebuilds them all from the entries for stores written before indexes
- * existed or with indexes of the previous format.
+ * ways, field and time posting records, the first-seen record of each asset) as puts for the
+ * same atomic batch as the entries, and rebuilds them all from the entries for stores written
+ * before indexes existed or with indexes of an earlier format.
  *
  * The indexes are derived data. Only the entries are covered by the Merkle tree; an answer that
  * must be trusted carries each cited entry's inclusion proof (`lineageProofs`), and `reindex`
@@ -12,8 +12,10 @@
  * bytes, and building many small records costs more than writing them. `logseal-index/1` wrote
  * one record per (field value, 256-entry block) and one inventory record per asset an append
  * named: 1.3–3.1 records an event, and the indexed append ran at 16–19% of the plain one
- * (bench/lineage.ts). This format writes per append one record per (field, value bucket) and
- * one inventory delta, and folds the deltas into per-asset records every {@link FOLD} entries.
+ * (bench/lineage.ts). `logseal-index/2` wrote one record per (field, value bucket) and one
+ * inventory delta per append: 0.35 of the plain append. This format keeps no per-append
+ * inventory at all (the inventory is read from the asset postings), and the builder works on
+ * dictionary ids ({@link Dict}) instead of strings.
  */
 import { utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
@@ -22,135 +24,122 @@ import type { AppendContributor } from "../log.js";
 import type { LevelStore, Put } from "../store/level-store.js";
 import {
   ByteWriter,
-  decodeDelta,
   decodeEdge,
   type EdgeRecord,
-  encodeDelta,
   encodeEdge,
   writeGroup,
   writePostings,
 } from "./blocks.js";
+import { Dict, Recent } from "./dict.js";
 import { assetKind, forEachEdge, namedAssets } from "./edges.js";
 import { scanEntries } from "./entries.js";
 import { type IndexedFields, indexedFields } from "./fields.js";
-import { type AssetRecord, decodeRecord, encodeRecord } from "./inventory.js";
+import { decodeRecord, encodeRecord } from "./inventory.js";
 import {
   assetKey,
   BUCKETS,
-  bucketOf,
   edgeKey,
   FIELDS,
   type Field,
   HOUR,
   INDEX_FORMAT,
   INDEX_RANGE,
-  inventoryKey,
   META_INDEX,
   META_INDEXED,
-  META_INVENTORY,
-  parseInventoryKey,
   postingKey,
   REBUILDABLE_FORMATS,
   SEGMENT,
   timeKey,
 } from "./keys.js";
 import { FieldPostings } from "./postings.js";
-import { encryptedStore, indexStatus, readInventoryMark } from "./status.js";
-
-/**
- * Entries between folds of the inventory deltas into per-asset records: a reader of the whole
- * inventory merges at most this many entries' deltas, and the append path rewrites each asset
- * it named at most once per this many entries.
- */
-export const FOLD = 131_072;
+import { encryptedStore, indexStatus } from "./status.js";
 
 const writer = new ByteWriter();
 const fieldPostings = FIELDS.map(() => new FieldPostings());
+/** Edge keys are `from * EDGE_SHIFT + to` over dictionary ids, below 2^53 while ids stay below it. */
+const EDGE_SHIFT = 2 ** 26;
 
-/** What a builder knows of the stored indexes. */
+/** What a builder knows of the stored indexes, from `from` on. */
 interface Known {
-  /** Inventory records as they stand after the entries indexed so far (undefined: no asset). */
-  records: Map<string, AssetRecord | undefined>;
-  /** to → froms */
-  edges: Map<string, Set<string>>;
-  /** `meta/inventory`: `x/a/` holds the inventory of the entries below it. */
-  folded: number;
-  /** True once the deltas after `folded` were read into `records`. */
-  loaded: boolean;
+  /** The first entry this knowledge was built from: stored records of entries before it count. */
+  from: number;
+  dict: Dict;
+  /** Edges that have a record, as `from * EDGE_SHIFT + to` of dictionary ids. */
+  edges: Set<number>;
+  /** Batches built (stamps in `dict.mark`). */
+  batches: number;
 }
 
-const newKnown = (): Known => ({
-  records: new Map(),
-  edges: new Map(),
-  folded: 0,
-  loaded: false,
+const newKnown = (from: number): Known => ({
+  from,
+  dict: new Dict(),
+  edges: new Set(),
+  batches: 0,
 });
+
+/** Dictionary entries and edges a builder may hold before it starts afresh (at a batch start). */
+const KNOWN_LIMIT = 200_000;
+const knownSize = (k: Known): number => k.dict.size + k.edges.size;
 
 /**
  * Builds the index records of contiguous runs of entries. It keeps what it learnt between runs
- * (inventory records, edges that exist), so a rebuild reads each only once.
+ * (which assets have a record, which edges exist), so that a rebuild reads each only once.
  *
- * A stored inventory record or edge record counts only when its first entry is before `from`
- * (the first entry this builder indexes): one at or after it would be a leftover of an earlier
- * build of the same entries, and is rebuilt.
+ * A stored inventory record or edge record counts only when its first entry is before
+ * `known.from` (the first entry this knowledge was built from): one at or after it would be a
+ * leftover of an earlier build of the same entries, and is rebuilt.
  */
 class Builder {
   readonly #store: LevelStore;
-  readonly #from: number;
-  readonly #known: Known;
+  #known: Known;
   // Shared by every builder: each record is written and taken in one synchronous run.
   readonly #w = writer;
   readonly #fields = fieldPostings;
 
-  constructor(store: LevelStore, from: number, known: Known) {
+  /** Per build: the ids of recent values of each field (see {@link Recent}). */
+  #recent!: Record<Field, Recent>;
+  /** Per build: the edges no earlier entry asserted, as far as this builder knows. */
+  #newEdges = new Map<number, { from: string; to: string; record: EdgeRecord }>();
+  /** Per build: entries of successful erasures (rare), for the asset records' `erasedAt`. */
+  #erasures: number[] = [];
+  /** The entry whose edges {@link #onEdge} is given. */
+  #entry: IndexedFields | undefined;
+  #at = 0;
+  readonly #onEdge = (from: string, to: string): void => {
+    const r = this.#recent.asset;
+    const key = r.id(from) * EDGE_SHIFT + r.id(to);
+    if (this.#known.edges.has(key) || this.#newEdges.has(key)) return;
+    const e = this.#entry as IndexedFields;
+    const record = {
+      index: this.#at,
+      ts: e.ts,
+      action: e.action,
+      actor: e.actor.id,
+      outcome: e.outcome,
+    };
+    this.#newEdges.set(key, { from, to, record });
+  };
+
+  constructor(store: LevelStore, known: Known) {
     this.#store = store;
-    this.#from = from;
     this.#known = known;
   }
 
-  #hasEdge(from: string, to: string): boolean {
-    return this.#known.edges.get(to)?.has(from) === true;
-  }
-
-  #addEdge(from: string, to: string): void {
-    const s = this.#known.edges.get(to);
-    if (s === undefined) this.#known.edges.set(to, new Set([from]));
-    else s.add(from);
-  }
-
-  /** Reads the inventory deltas after the last fold (once per builder state). */
-  async #load(): Promise<void> {
-    const k = this.#known;
-    if (k.loaded) return;
-    k.folded = this.#from === 0 ? 0 : await readInventoryMark(this.#store);
-    if (k.folded > this.#from) throw damaged("meta/inventory");
-    for await (const [key, value] of this.#store.iterate({
-      gte: inventoryKey(k.folded),
-      lt: inventoryKey(this.#from),
-    })) {
-      const rows = parseInventoryKey(key) < 0 ? null : decodeDelta(value);
-      if (rows === null) throw damaged(`the inventory delta ${JSON.stringify(key)}`);
-      for (const r of rows) k.records.set(r.asset, r);
-    }
-    k.loaded = true;
-  }
-
   /**
-   * Posting and time records of `n` entries of `entries` from offset `at` (one segment); the
-   * inventory records of the assets they name updated, or (those not known yet) their first and
-   * last entry and count added to `seen`; the assets named added to `touched`.
+   * Posting and time records of `n` entries of `events` from offset `at` (one segment); each
+   * asset not known to have a record, named for the first time in this batch, added to `fresh`
+   * with its first entry and ts (in the dictionary).
    */
   #segment(
-    entries: ReadonlyArray<{ index: number; event: IndexedFields }>,
+    events: ReadonlyArray<IndexedFields>,
+    start: number,
     at: number,
     n: number,
     puts: Put[],
-    seen: Map<string, Seen>,
-    touched: string[],
-    changed: Set<string>,
+    fresh: number[],
   ): void {
-    const start = (entries[0] as { index: number }).index;
-    const seg = (entries[at] as { index: number }).index;
+    const seg = start + at;
+    const { dict, batches: batch } = this.#known;
     const fields = this.#fields;
     for (const f of fields) f.reset();
     const [actors, actions, assetsF, controls, outcomes] = fields as [
@@ -160,17 +149,21 @@ class Builder {
       FieldPostings,
       FieldPostings,
     ];
+    const { actor: rActor, action: rAction, outcome: rOutcome, control: rControl } = this.#recent;
+    const rAsset = this.#recent.asset;
     // Keyed by hour number (ts / 3600000, a small integer), not ms: no number boxing per entry.
     const hours = new Map<number, number[]>();
     let hour = -1;
     let hourList: number[] = [];
     for (let k = at; k < at + n; k++) {
-      const { index, event: e } = entries[k] as { index: number; event: IndexedFields };
+      const e = events[k] as IndexedFields;
+      const index = start + k;
       const ts = e.ts;
-      actors.add(e.actor.id, index, ts);
-      actions.add(e.action, index, ts);
-      outcomes.add(e.outcome, index, ts);
-      if (e.controls !== undefined) for (const c of e.controls) controls.add(c, index, ts);
+      actors.add(rActor.id(e.actor.id), index, ts);
+      actions.add(rAction.id(e.action), index, ts);
+      outcomes.add(rOutcome.id(e.outcome), index, ts);
+      if (e.controls !== undefined)
+        for (const c of e.controls) controls.add(rControl.id(c), index, ts);
       const h = Math.floor(ts / HOUR);
       if (h !== hour) {
         hour = h;
@@ -182,93 +175,48 @@ class Builder {
       }
       hourList.push(index, ts);
       // The assets the event names, each once (namedAssets, without its array).
-      const a0 = e.asset;
-      if (a0 !== undefined) assetsF.add(a0, index, ts);
-      if (e.inputs !== undefined) for (const a of e.inputs) if (a !== a0) assetsF.add(a, index, ts);
-      if (e.outputs !== undefined) {
-        const ins = e.inputs ?? [];
-        const inSet = ins.length > 16 ? new Set(ins) : undefined;
-        for (const a of e.outputs) {
-          if (a !== a0 && !(inSet === undefined ? ins.includes(a) : inSet.has(a))) {
-            assetsF.add(a, index, ts);
-          }
-        }
+      if (e.asset !== undefined) named(dict, rAsset, assetsF, fresh, batch, e.asset, index, ts);
+      if (e.inputs !== undefined) {
+        for (const a of e.inputs) named(dict, rAsset, assetsF, fresh, batch, a, index, ts);
       }
+      if (e.outputs !== undefined) {
+        for (const a of e.outputs) named(dict, rAsset, assetsF, fresh, batch, a, index, ts);
+      }
+      // Its edges, while `rAsset` still holds the ids of the assets it names.
+      if (e.inputs !== undefined || e.outputs !== undefined) {
+        this.#entry = e;
+        this.#at = index;
+        forEachEdge(e, index, this.#onEdge);
+      }
+      if (e.action === "data.erase" && e.outcome === "success") this.#erasures.push(index);
     }
     for (const f of fields) f.group();
-    // The inventory: a known record is updated at once, a new one made; an asset not known
-    // yet waits in `seen` for its stored record.
-    const records = this.#known.records;
-    const assetValues = assetsF.values;
-    for (let v = 0; v < assetValues.length; v++) {
-      const a = assetValues[v] as string;
-      touched.push(a);
-      const lp = assetsF.lastPos(v);
-      const last = assetsF.index[lp] as number;
-      const lastTs = assetsF.ts[lp] as number;
-      const events = assetsF.count(v);
-      const r = records.get(a);
-      if (r !== undefined) {
-        r.last = last;
-        r.lastTs = lastTs;
-        r.events += events;
-        r.lastActor = (entries[last - start] as { event: IndexedFields }).event.actor.id;
-        continue;
-      }
-      const fp = assetsF.firstPos(v);
-      if (records.has(a)) {
-        records.set(a, {
-          asset: a,
-          kind: assetKind(a),
-          first: assetsF.index[fp] as number,
-          firstTs: assetsF.ts[fp] as number,
-          last,
-          lastTs,
-          events,
-          lastActor: (entries[last - start] as { event: IndexedFields }).event.actor.id,
-          erased: false,
-        });
-        changed.add(a);
-        continue;
-      }
-      const s = seen.get(a);
-      if (s === undefined) {
-        seen.set(a, {
-          first: assetsF.index[fp] as number,
-          firstTs: assetsF.ts[fp] as number,
-          last,
-          lastTs,
-          events,
-        });
-      } else {
-        s.last = last;
-        s.lastTs = lastTs;
-        s.events += events;
-      }
-    }
     const w = this.#w;
+    const bucketOfId = dict.bucket;
     for (let f = 0; f < FIELDS.length; f++) {
       const field = FIELDS[f] as Field;
       const m = fields[f] as FieldPostings;
-      if (m.values.length === 0) continue;
+      const gids = m.gids;
+      if (gids.length === 0) continue;
       const buckets: number[][] = [];
-      for (let v = 0; v < m.values.length; v++) {
-        const b = bucketOf(m.values[v] as string);
+      for (let v = 0; v < gids.length; v++) {
+        const b = bucketOfId[gids[v] as number] as number;
         const list = buckets[b];
         if (list === undefined) buckets[b] = [v];
         else list.push(v);
       }
+      const values = dict.values;
       for (let b = 0; b < BUCKETS; b++) {
         const ids = buckets[b];
         if (ids === undefined) continue;
         if (ids.length > 1) {
           ids.sort((x, y) => {
-            const p = m.values[x] as string;
-            const q = m.values[y] as string;
+            const p = values[gids[x] as number] as string;
+            const q = values[gids[y] as number] as string;
             return p < q ? -1 : p > q ? 1 : 0;
           });
         }
-        for (const v of ids) writeGroup(w, seg, m, v);
+        for (const v of ids) writeGroup(w, seg, m, v, dict.bytes[gids[v] as number] as Buffer);
         puts.push({ key: postingKey(field, b, seg), value: w.take() });
       }
     }
@@ -278,157 +226,140 @@ class Builder {
     }
   }
 
+  /** Starts afresh at entry `from`: stored records of entries before it count from now on. */
+  renew(from: number): void {
+    this.#known = newKnown(from);
+  }
+
+  get known(): Known {
+    return this.#known;
+  }
+
   /**
-   * The puts of `entries` (contiguous, ascending, starting at `from` for the first call and
-   * where the previous call ended after that).
-   * @param fold fold the inventory into per-asset records: always (a rebuild) or when due
+   * The puts of `events`, entries `start` … (contiguous, starting at `known.from` for the first
+   * call and where the previous call ended after that).
    */
-  async build(
-    entries: ReadonlyArray<{ index: number; event: IndexedFields }>,
-    fold: "always" | "due",
-  ): Promise<Put[]> {
-    await this.#load();
+  async build(events: ReadonlyArray<IndexedFields>, start: number): Promise<Put[]> {
     const known = this.#known;
-    const start = (entries[0] as { index: number }).index;
-    const end = start + entries.length;
+    const dict = known.dict;
+    ++known.batches;
     const puts: Put[] = [];
-    // (measured) The inventory is updated once per asset and batch, from its postings, not
-    // once per event naming it: that per-event update was a third of the build's time.
-    const seen = new Map<string, Seen>();
-    const touched: string[] = [];
-    /** Assets that had no record before this run, or were first erased in it. */
-    const changed = new Set<string>();
 
-    const newEdges = new Map<string, { from: string; to: string; record: EdgeRecord }>();
-    /** Entries of successful erasures (rare), for the inventory's `erasedAt`. */
+    const newEdges = new Map<number, { from: string; to: string; record: EdgeRecord }>();
+    this.#newEdges = newEdges;
     const erasures: number[] = [];
-    let at = start;
-    let entry = (entries[0] as { event: IndexedFields }).event;
-    const onEdge = (from: string, to: string) => {
-      if (this.#hasEdge(from, to)) return;
-      const up = edgeKey("up", to, from);
-      if (newEdges.has(up)) return;
-      const e = entry;
-      const record = {
-        index: at,
-        ts: e.ts,
-        action: e.action,
-        actor: e.actor.id,
-        outcome: e.outcome,
-      };
-      newEdges.set(up, { from, to, record });
+    this.#erasures = erasures;
+    this.#recent = {
+      actor: new Recent(dict),
+      action: new Recent(dict),
+      asset: new Recent(dict),
+      control: new Recent(dict),
+      outcome: new Recent(dict),
     };
-    for (const { index, event: e } of entries) {
-      if (e.action === "data.erase" && e.outcome === "success") erasures.push(index);
-      if (e.inputs === undefined && e.outputs === undefined) continue;
-      entry = e;
-      at = index;
-      forEachEdge(e, index, onEdge);
+    const fresh: number[] = [];
+    for (let k = 0; k < events.length; k += SEGMENT) {
+      this.#segment(events, start, k, Math.min(SEGMENT, events.length - k), puts, fresh);
     }
+    if (dict.size >= EDGE_SHIFT) throw new RangeError("indexer: too many distinct values");
 
-    // The edges not known yet are read on LevelDB's threads while this one builds the
-    // postings; then the inventory records not known yet (none once a cache is warm).
-    const read = this.#from > 0;
-    const edgeList = read ? [...newEdges.keys()] : [];
-    const edgeRead = this.#store.getMany(edgeList);
+    // The edges and the assets not known to have a record (none once a cache is warm).
+    const read = known.from > 0;
+    const edgeKeys = read ? [...newEdges.keys()] : [];
+    const edgeRead = this.#store.getMany(
+      edgeKeys.map((k) => {
+        const x = newEdges.get(k) as { from: string; to: string };
+        return edgeKey("up", x.to, x.from);
+      }),
+    );
     edgeRead.catch(() => {}); // awaited below; this only keeps a throw in between from orphaning it
-    for (let at = 0; at < entries.length; at += SEGMENT) {
-      const n = Math.min(SEGMENT, entries.length - at);
-      this.#segment(entries, at, n, puts, seen, touched, changed);
-    }
-    const records = known.records;
-    const unknown: string[] = [];
-    for (const a of seen.keys()) if (!records.has(a)) unknown.push(a);
-    const assetValues = await this.#store.getMany(read ? unknown.map(assetKey) : []);
-    unknown.forEach((a, k) => {
-      const r = read ? decodeRecord(a, assetValues[k]) : undefined;
-      records.set(a, r !== undefined && r.first < this.#from ? r : undefined);
-    });
-    const values = await edgeRead;
-    let v = 0;
-    for (const up of edgeList) {
-      const stored = values[v++];
-      if (stored === undefined) continue;
-      const r = decodeEdge(stored);
-      if (r === null) throw damaged(`the lineage edge record ${JSON.stringify(up)}`);
-      if (r.index < this.#from) {
-        const { from, to } = newEdges.get(up) as { from: string; to: string };
-        this.#addEdge(from, to);
-        newEdges.delete(up);
-      }
-    }
-    for (const [up, { from, to, record }] of newEdges) {
-      const value = encodeEdge(record);
-      puts.push({ key: up, value }, { key: edgeKey("dn", from, to), value });
-      this.#addEdge(from, to);
-    }
-
-    for (const [a, s] of seen) {
-      const e = (entries[s.last - start] as { event: IndexedFields }).event;
-      const r = records.get(a);
-      if (r === undefined) {
-        records.set(a, {
-          asset: a,
-          kind: assetKind(a),
-          first: s.first,
-          firstTs: s.firstTs,
-          last: s.last,
-          lastTs: s.lastTs,
-          events: s.events,
-          lastActor: e.actor.id,
-          erased: false,
-        });
-        changed.add(a);
+    /** Assets whose record is written by this batch: new, or first erased. */
+    const dirty = new Set<number>();
+    const stored = await this.#store.getMany(
+      read ? fresh.map((g) => assetKey(dict.values[g] as string)) : [],
+    );
+    for (let k = 0; k < fresh.length; k++) {
+      const g = fresh[k] as number;
+      const r = read ? decodeRecord(dict.values[g] as string, stored[k]) : undefined;
+      dict.known[g] = 1;
+      if (r !== undefined && r.first < known.from) {
+        dict.first[g] = r.first;
+        dict.firstTs[g] = r.firstTs;
+        dict.erasedAt[g] = r.erasedAt ?? -1;
       } else {
-        r.last = s.last;
-        r.lastTs = s.lastTs;
-        r.events += s.events;
-        r.lastActor = e.actor.id;
+        // first and firstTs were set when the batch first named it.
+        dict.erasedAt[g] = -1;
+        dirty.add(g);
       }
+    }
+    const values = await edgeRead;
+    for (let k = 0; k < edgeKeys.length; k++) {
+      const v = values[k];
+      if (v === undefined) continue;
+      const key = edgeKeys[k] as number;
+      const r = decodeEdge(v);
+      if (r === null) {
+        const { from, to } = newEdges.get(key) as { from: string; to: string };
+        throw damaged(`the lineage edge record ${JSON.stringify(edgeKey("up", to, from))}`);
+      }
+      if (r.index < known.from) {
+        known.edges.add(key);
+        newEdges.delete(key);
+      }
+    }
+    for (const [key, { from, to, record }] of newEdges) {
+      const value = encodeEdge(record);
+      puts.push({ key: edgeKey("up", to, from), value }, { key: edgeKey("dn", from, to), value });
+      known.edges.add(key);
     }
     for (const index of erasures) {
-      for (const a of namedAssets((entries[index - start] as { event: IndexedFields }).event)) {
-        const r = records.get(a) as AssetRecord;
-        if (r.erased) continue;
-        r.erased = true;
-        r.erasedAt = index;
-        changed.add(a);
+      for (const a of namedAssets(events[index - start] as IndexedFields)) {
+        const g = dict.id(a);
+        if ((dict.erasedAt[g] as number) >= 0) continue;
+        dict.erasedAt[g] = index;
+        dirty.add(g);
       }
     }
-
-    if (fold === "always" || end - known.folded >= FOLD) {
-      // Every asset named since the last fold (its latest record is in a delta, or changed
-      // now) gets its record.
-      for (const [a, r] of records) {
-        if (r !== undefined && r.last >= known.folded) {
-          puts.push({ key: assetKey(a), value: encodeRecord(r) });
-        }
-      }
-      known.folded = end;
-      puts.push({ key: META_INVENTORY, value: utf8(String(end)) });
-    } else {
-      // A new asset's record, and an erased one's, is written at once: lineage reads `first`
-      // and `erasedAt` from `x/a/` alone. The rest waits in the delta until the next fold.
-      for (const a of changed) {
-        puts.push({ key: assetKey(a), value: encodeRecord(records.get(a) as AssetRecord) });
-      }
-      const named = entries.length > SEGMENT ? [...new Set(touched)] : touched;
-      const rows = named.map((a) => records.get(a) as AssetRecord);
-      if (rows.length > 0) {
-        puts.push({ key: inventoryKey(start), value: encodeDelta(this.#w, rows) });
-      }
+    for (const g of dirty) {
+      const asset = dict.values[g] as string;
+      const erasedAt = dict.erasedAt[g] as number;
+      puts.push({
+        key: assetKey(asset),
+        value: encodeRecord({
+          asset,
+          kind: assetKind(asset),
+          first: dict.first[g] as number,
+          firstTs: dict.firstTs[g] as number,
+          erased: erasedAt >= 0,
+          ...(erasedAt >= 0 ? { erasedAt } : {}),
+        }),
+      });
     }
     return puts;
   }
 }
 
-/** An asset's first and last entry in a batch, and how many entries of it name the asset. */
-interface Seen {
-  first: number;
-  firstTs: number;
-  last: number;
-  lastTs: number;
-  events: number;
+/** Adds asset `a` of entry `index` to the asset postings, once an event. */
+function named(
+  dict: Dict,
+  recent: Recent,
+  assets: FieldPostings,
+  fresh: number[],
+  batch: number,
+  a: string,
+  index: number,
+  ts: number,
+): void {
+  const g = recent.id(a);
+  if (dict.event[g] === index + 1) return;
+  dict.event[g] = index + 1;
+  if (dict.known[g] === 0 && dict.batch[g] !== batch) {
+    // Not known to have a record, and named for the first time in this batch.
+    dict.batch[g] = batch;
+    dict.first[g] = index;
+    dict.firstTs[g] = ts;
+    fresh.push(g);
+  }
+  assets.add(g, index, ts);
 }
 
 function damaged(what: string): LogsealError {
@@ -453,12 +384,11 @@ const formatPut: Put = { key: META_INDEX, value: utf8(INDEX_FORMAT) };
  * (measured) Without it, reading back the inventory records and edges of each batch took more
  * time than building the batch's index records.
  */
-interface Cache extends Known {
+interface Cache {
   next: number;
+  known: Known;
 }
 const caches = new WeakMap<LevelStore, Cache>();
-/** Records and edges a cache may hold before it starts afresh. */
-const CACHE_LIMIT = 200_000;
 
 /**
  * The indexer for `Log`'s append path, registered by `init` and `open`. `puts` returns the
@@ -481,20 +411,19 @@ export const lineageIndexer: AppendContributor = {
     const fresh = status.format === undefined && status.indexed === 0 && first.index === 0;
     if (!fresh && (status.format !== INDEX_FORMAT || status.indexed !== first.index)) return [];
     let cache = caches.get(store);
-    if (cache === undefined || cache.next !== first.index || cacheSize(cache) > CACHE_LIMIT) {
-      cache = { next: -1, ...newKnown() };
+    if (cache === undefined || cache.next !== first.index || knownSize(cache.known) > KNOWN_LIMIT) {
+      cache = { next: -1, known: newKnown(first.index) };
       caches.set(store, cache);
     }
-    // Building updates the cached records in place: until it has finished, the cache matches
+    // Building updates what the cache knows in place: until it has finished, the cache matches
     // no batch, so a build that throws (a read error, a damaged record) leaves it unusable.
     cache.next = -1;
     // The fields it indexes: as the append path wrote them into the leaves when it gives them,
     // else read back from the leaves just encoded, else from the decoded events.
-    const views = entries.map((e) => ({
-      index: e.index,
-      event: e.fields ?? (e.leaf === undefined ? null : indexedFields(e.leaf)) ?? e.event,
-    }));
-    const puts = await new Builder(store, first.index, cache).build(views, "due");
+    const events = entries.map(
+      (e) => e.fields ?? (e.leaf === undefined ? null : indexedFields(e.leaf)) ?? e.event,
+    );
+    const puts = await new Builder(store, cache.known).build(events, first.index);
     // Valid for the next batch only if this one is written (then the next starts here).
     cache.next = first.index + entries.length;
     puts.push(indexedPut(cache.next));
@@ -502,12 +431,6 @@ export const lineageIndexer: AppendContributor = {
     return puts;
   },
 };
-
-function cacheSize(c: Known): number {
-  let n = c.records.size;
-  for (const s of c.edges.values()) n += s.size;
-  return n;
-}
 
 export interface ReindexOptions {
   /**
@@ -563,17 +486,23 @@ export async function reindex(
   const from = options.resume && status.format === INDEX_FORMAT ? Math.min(status.indexed, to) : 0;
   if (from === 0) {
     // Records of an earlier build (of this format, cut into other segments, or of another
-    // format) would otherwise stay beside the new ones. Lowered first: a rebuild stopped
+    // format) would otherwise stay beside the new ones. (`meta/inventory`, which
+    // logseal-index/2 kept, stays: this format neither reads nor writes it.) Lowered first: a rebuild stopped
     // during the clear is a rebuild from 0 again.
     await store.write([indexedPut(0), formatPut]);
     await store.clear(INDEX_RANGE);
   }
-  const builder = new Builder(store, from, newKnown());
+  const builder = new Builder(store, newKnown(from));
   const written = new Set<string>();
   let chunk: Array<{ index: number; event: Event }> = [];
   let done = from;
   const flush = async () => {
-    const puts = await builder.build(chunk, "always");
+    // Bounded memory: past the limit, what is known is read back from the records written.
+    if (knownSize(builder.known) > KNOWN_LIMIT) builder.renew(done);
+    const puts = await builder.build(
+      chunk.map((x) => x.event),
+      done,
+    );
     for (const { event } of chunk) for (const a of namedAssets(event)) written.add(a);
     done += chunk.length;
     puts.push(indexedPut(done), formatPut);

@@ -1,26 +1,32 @@
 /**
- * The asset inventory (ISO/IEC 27001:2022 control 5.9): one record per asset any event names,
- * kept by the indexer in the same batch as the entries it describes. `x/a/<asset>` is written
- * when the asset is first named, when it is first erased, and at each fold; between folds the
- * latest record of each asset an append named is in that append's delta (`x/i/<first>`), and
- * the inventory is `x/a/` overlaid with the deltas from `meta/inventory` on.
+ * The asset inventory (ISO/IEC 27001:2022 control 5.9): every asset any event names, with its
+ * kind, first and last seen, event count, last actor, and whether personal data in it was
+ * erased.
  *
- *   x/a/<asset> → {"kind":"dataset","first":0,"firstTs":…,"last":7,"lastTs":…,"events":3,
- *                  "lastActor":"svc-ingest","erased":false}
+ * The indexer keeps one record per asset, written when the asset is first named and when it
+ * is first erased (so the append path rewrites nothing for assets it has seen before):
  *
- * `first` and `last` are the entry indexes of the first and the latest event naming the asset
- * (as `asset`, an input or an output), with those events' `ts`; `events` counts them;
- * `lastActor` is the latest one's `actor.id`. `erased` becomes true, with `erasedAt` the entry
- * index, when a successful `data.erase` event names the asset.
+ *   x/a/<asset> → {"kind":"dataset","first":0,"firstTs":…,"erased":false}
+ *
+ * The rest is read when asked for, from the asset posting records (last seen and the event
+ * count: the last posting and the number of postings of the asset) and the actor posting
+ * records (the actor of each asset's last entry). (measured) Keeping those members current on
+ * every append, as `logseal-index/2` did (per-asset records folded from per-append deltas), was
+ * a fifth of the indexer's time in bench:lineage.
  */
 import { fromUtf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import type { LevelStore } from "../store/level-store.js";
-import { decodeDelta } from "./blocks.js";
-import { assetKind } from "./edges.js";
-import type { IndexedFields } from "./fields.js";
-import { ASSET_PREFIX, assetKey, assetRange, inventoryKey, parseInventoryKey } from "./keys.js";
-import { readInventoryMark, requireIndex } from "./status.js";
+import { forEachGroup } from "./blocks.js";
+import {
+  ASSET_PREFIX,
+  assetKey,
+  assetRange,
+  postingEnd,
+  postingPrefix,
+  trailingIndex,
+} from "./keys.js";
+import { requireIndex } from "./status.js";
 
 /** One asset of the inventory. */
 export interface AssetRecord {
@@ -43,46 +49,18 @@ export interface AssetRecord {
   erasedAt?: number;
 }
 
-/** Starts or extends `record` with event `index`; returns it (a new one when undefined). */
-export function touch(
-  record: AssetRecord | undefined,
-  asset: string,
-  index: number,
-  e: IndexedFields,
-): AssetRecord {
-  const erase = e.action === "data.erase" && e.outcome === "success";
-  if (record === undefined) {
-    const r: AssetRecord = {
-      asset,
-      kind: assetKind(asset),
-      first: index,
-      firstTs: e.ts,
-      last: index,
-      lastTs: e.ts,
-      events: 1,
-      lastActor: e.actor.id,
-      erased: erase,
-    };
-    if (erase) r.erasedAt = index;
-    return r;
-  }
-  record.last = index;
-  record.lastTs = e.ts;
-  record.events++;
-  record.lastActor = e.actor.id;
-  if (erase && !record.erased) {
-    record.erased = true;
-    record.erasedAt = index;
-  }
-  return record;
-}
+/** What `x/a/<asset>` holds: the members of {@link AssetRecord} that never change but once. */
+export type StoredAsset = Pick<
+  AssetRecord,
+  "asset" | "kind" | "first" | "firstTs" | "erased" | "erasedAt"
+>;
 
-export function encodeRecord(r: AssetRecord): Uint8Array {
+export function encodeRecord(r: StoredAsset): Uint8Array {
   // (measured) A template and Buffer.from cost a fraction of an object spread, JSON.stringify
-  // of the object and TextEncoder, for the thousands of records a batch rewrites.
+  // of the object and TextEncoder.
   const erasedAt = r.erasedAt === undefined ? "" : `,"erasedAt":${r.erasedAt}`;
   return Buffer.from(
-    `{"kind":"${r.kind}","first":${r.first},"firstTs":${r.firstTs},"last":${r.last},"lastTs":${r.lastTs},"events":${r.events},"lastActor":${JSON.stringify(r.lastActor)},"erased":${r.erased}${erasedAt}}`,
+    `{"kind":"${r.kind}","first":${r.first},"firstTs":${r.firstTs},"erased":${r.erased}${erasedAt}}`,
     "utf8",
   );
 }
@@ -94,7 +72,7 @@ export function encodeRecord(r: AssetRecord): Uint8Array {
 export function decodeRecord(
   asset: string,
   value: Uint8Array | undefined,
-): AssetRecord | undefined {
+): StoredAsset | undefined {
   if (value === undefined) return undefined;
   let r: unknown;
   try {
@@ -102,37 +80,70 @@ export function decodeRecord(
   } catch {
     r = undefined;
   }
-  const o = r as Partial<AssetRecord> | undefined;
+  const o = r as Partial<StoredAsset> | undefined;
   if (
     typeof o !== "object" ||
     o === null ||
     !Number.isSafeInteger(o.first) ||
-    !Number.isSafeInteger(o.last) ||
-    !Number.isSafeInteger(o.events) ||
+    !Number.isSafeInteger(o.firstTs) ||
     typeof o.kind !== "string" ||
-    typeof o.lastActor !== "string" ||
-    typeof o.erased !== "boolean"
+    typeof o.erased !== "boolean" ||
+    (o.erasedAt !== undefined && !Number.isSafeInteger(o.erasedAt))
   ) {
-    throw new LogsealError(
-      "E_STORE_CORRUPT",
-      `the inventory record of ${JSON.stringify(asset)} is damaged: run 'logseal reindex'`,
-      { details: { asset } },
-    );
+    throw damagedRecord(asset);
   }
-  return { asset, ...(o as Omit<AssetRecord, "asset">) };
+  const out: StoredAsset = {
+    asset,
+    kind: o.kind,
+    first: o.first as number,
+    firstTs: o.firstTs as number,
+    erased: o.erased,
+  };
+  if (o.erasedAt !== undefined) out.erasedAt = o.erasedAt;
+  return out;
 }
 
-/**
- * Reads the inventory records of these assets as `x/a/` holds them (one `getMany`): `first`,
- * `kind` and `erasedAt` are exact; `last`, `events` and `lastActor` may be those of the last
- * fold (use {@link assets} for those).
- */
+function damagedRecord(asset: string): LogsealError {
+  return new LogsealError(
+    "E_STORE_CORRUPT",
+    `the inventory record of ${JSON.stringify(asset)} is damaged: run 'logseal reindex'`,
+    { details: { asset } },
+  );
+}
+
+/** Reads the stored records of these assets (one `getMany`): first seen, kind, erased. */
 export async function readRecords(
   store: LevelStore,
   assets: readonly string[],
-): Promise<Array<AssetRecord | undefined>> {
+): Promise<Array<StoredAsset | undefined>> {
   const values = await store.getMany(assets.map(assetKey));
   return values.map((v, i) => decodeRecord(assets[i] as string, v));
+}
+
+/**
+ * Visits every group of one field's posting records of segments below `indexed`, in key
+ * order (bucket by bucket, segments ascending within a bucket).
+ */
+async function scanField(
+  store: LevelStore,
+  field: "asset" | "actor",
+  indexed: number,
+  fn: (value: string, count: number, last: number, lastTs: number) => void,
+  each?: (value: string, index: number) => void,
+): Promise<void> {
+  const range = { gte: postingPrefix(field, 0), lt: postingEnd(field, 63) };
+  for await (const [key, value] of store.iterate(range)) {
+    const seg = trailingIndex(key);
+    // A segment at or above `indexed` was written after this answer started.
+    if (seg >= indexed) continue;
+    if (seg < 0 || !forEachGroup(seg, value, fn, each)) {
+      throw new LogsealError(
+        "E_STORE_CORRUPT",
+        `the posting record ${JSON.stringify(key)} is damaged: run 'logseal reindex'`,
+        { details: { key } },
+      );
+    }
+  }
 }
 
 /**
@@ -155,27 +166,50 @@ export async function assets(
   const byAsset = new Map<string, AssetRecord>();
   for await (const [key, value] of store.iterate(assetRange(options.kind))) {
     const r = decodeRecord(key.slice(ASSET_PREFIX.length), value);
-    if (r !== undefined) byAsset.set(r.asset, r);
+    if (r === undefined || r.first >= indexed) continue;
+    const a: AssetRecord = {
+      asset: r.asset,
+      kind: r.kind,
+      first: r.first,
+      firstTs: r.firstTs,
+      last: r.first,
+      lastTs: r.firstTs,
+      events: 0,
+      lastActor: "",
+      erased: r.erased,
+    };
+    if (r.erasedAt !== undefined) a.erasedAt = r.erasedAt;
+    byAsset.set(r.asset, a);
   }
-  // The deltas after the last fold, in order: each holds the latest records of its assets.
-  const folded = await readInventoryMark(store);
-  const prefix = options.kind === undefined ? "" : `${options.kind}:`;
-  for await (const [key, value] of store.iterate({
-    gte: inventoryKey(folded),
-    lt: inventoryKey(indexed),
-  })) {
-    const rows = parseInventoryKey(key) < 0 ? null : decodeDelta(value);
-    if (rows === null) {
-      throw new LogsealError(
-        "E_STORE_CORRUPT",
-        `the inventory delta ${JSON.stringify(key)} is damaged: run 'logseal reindex'`,
-        { details: { key } },
-      );
-    }
-    for (const r of rows) if (r.asset.startsWith(prefix)) byAsset.set(r.asset, r);
-  }
+  if (byAsset.size === 0) return [];
+  // Last seen and counts: each asset's postings, segments in order.
+  await scanField(store, "asset", indexed, (value, count, last, lastTs) => {
+    const a = byAsset.get(value);
+    if (a === undefined) return;
+    a.events += count;
+    a.last = last;
+    a.lastTs = lastTs;
+  });
+  // The actor of each asset's last entry: the actor postings that hold those entries.
+  const wanted = new Map<number, string | null>();
+  for (const a of byAsset.values()) wanted.set(a.last, null);
+  await scanField(
+    store,
+    "actor",
+    indexed,
+    () => {},
+    (actor, index) => {
+      if (wanted.get(index) === null) wanted.set(index, actor);
+    },
+  );
   const out: AssetRecord[] = [];
-  for (const r of byAsset.values()) if (r.first < indexed) out.push(r);
+  for (const a of byAsset.values()) {
+    const actor = wanted.get(a.last);
+    // The postings lack the asset or its last entry's actor: they disagree with the record.
+    if (a.events === 0 || actor === null || actor === undefined) throw damagedRecord(a.asset);
+    a.lastActor = actor;
+    out.push(a);
+  }
   // Bytewise UTF-8 order of the reference, as the keys sort.
   const keyed = out.map((r) => ({ r, k: Buffer.from(r.asset, "utf8") }));
   keyed.sort((a, b) => Buffer.compare(a.k, b.k));

@@ -1,17 +1,16 @@
 /**
- * The key layout of the lineage and query indexes, format `logseal-index/2`
+ * The key layout of the lineage and query indexes, format `logseal-index/3`
  * (formats/lineage.md is the specification; formats/storage.md, "Indexes", lists the prefixes).
  *
- *   meta/index                                logseal-index/2 (the format of everything under x/)
+ *   meta/index                                logseal-index/3 (the format of everything under x/)
  *   meta/indexed                              decimal: entries 0 .. indexed-1 are indexed
- *   meta/inventory                            decimal: x/a holds the inventory of entries below it
  *   x/up/<to> NUL <from>                      lineage edge from → to: the entry that created it
  *   x/dn/<from> NUL <to>                      the same edge, seen from the other end
  *   x/p/<field> NUL <bucket:2> NUL <seg:16>   posting record: per value of the field whose bucket
  *                                             it is, the entries of segment seg with that value
  *   x/t/<hour:16> NUL <seg:16>                time record: the entries of seg with ts in the hour
- *   x/a/<asset>                               asset inventory record (JSON)
- *   x/i/<seg:16>                              inventory delta: the records of the assets seg named
+ *   x/a/<asset>                               asset record (JSON): first seen, erased; the rest
+ *                                             of the inventory is read from the asset postings
  *
  * A segment is a run of at most {@link SEGMENT} entries indexed in one atomic batch (one append,
  * or one batch of a rebuild); `<seg:16>` is its first entry index. (measured) The cost of a
@@ -27,12 +26,15 @@
  */
 
 /** The value of `meta/index`: the format of the index records under `x/`. */
-export const INDEX_FORMAT = "logseal-index/2";
+export const INDEX_FORMAT = "logseal-index/3";
 /** Formats whose records all live under `x/`, which a rebuild may therefore clear. */
-export const REBUILDABLE_FORMATS: readonly string[] = ["logseal-index/1", INDEX_FORMAT];
+export const REBUILDABLE_FORMATS: readonly string[] = [
+  "logseal-index/1",
+  "logseal-index/2",
+  INDEX_FORMAT,
+];
 export const META_INDEX = "meta/index";
 export const META_INDEXED = "meta/indexed";
-export const META_INVENTORY = "meta/inventory";
 
 /** Most entries in one segment: a larger append is split into several. */
 export const SEGMENT = 16_384;
@@ -89,14 +91,6 @@ export const timeKey = (hour: number, seg: number): string =>
 export function trailingIndex(key: string): number {
   if (key.length < 17 || key.charCodeAt(key.length - 17) !== 0) return -1;
   return parseIndex16(key, key.length - 16);
-}
-
-export const INVENTORY_PREFIX = "x/i/";
-export const inventoryKey = (seg: number): string => INVENTORY_PREFIX + pad16(seg);
-/** Parses `x/i/<seg:16>`; -1 if malformed. */
-export function parseInventoryKey(key: string): number {
-  if (key.length !== INVENTORY_PREFIX.length + 16 || !key.startsWith(INVENTORY_PREFIX)) return -1;
-  return parseIndex16(key, INVENTORY_PREFIX.length);
 }
 
 /** `up`: the inputs of an asset (what it was derived from); `dn`: its outputs. */

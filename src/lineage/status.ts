@@ -6,10 +6,10 @@
 import { fromUtf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import type { LevelStore } from "../store/level-store.js";
-import { INDEX_FORMAT, META_INDEX, META_INDEXED, META_INVENTORY } from "./keys.js";
+import { INDEX_FORMAT, META_INDEX, META_INDEXED } from "./keys.js";
 
 export interface IndexStatus {
-  /** The stored format (`logseal-index/2`), or undefined when the store has no indexes. */
+  /** The stored format (`logseal-index/3`), or undefined when the store has no indexes. */
   format: string | undefined;
   /** Entries covered: 0 .. indexed-1. */
   indexed: number;
@@ -35,20 +35,6 @@ export async function indexStatus(store: LevelStore): Promise<IndexStatus> {
   // An empty log has nothing to index: its indexes start with its first append.
   const current = format === INDEX_FORMAT ? indexed >= size : format === undefined && size === 0;
   return { format, indexed, size, current };
-}
-
-/**
- * `meta/inventory`: the per-asset records (`x/a/`) hold the inventory of the entries below it;
- * the deltas (`x/i/`) from there on hold the rest. 0 when absent.
- * @throws LogsealError E_STORE_CORRUPT when it is not a decimal number
- */
-export async function readInventoryMark(store: LevelStore): Promise<number> {
-  const [v] = await store.getMany([META_INVENTORY]);
-  const text = v === undefined ? "0" : (fromUtf8(v) ?? "");
-  if (!/^(0|[1-9]\d{0,15})$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new LogsealError("E_STORE_CORRUPT", "meta/inventory is damaged: run 'logseal reindex'");
-  }
-  return Number(text);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * The index format `logseal-index/2` against the log it indexes: after appends of every size,
+ * The index format `logseal-index/3` against the log it indexes: after appends of every size,
  * after a writer killed between batches and reopened, and after a rebuild of a store that
- * holds indexes of the previous format (`logseal-index/1`).
+ * holds indexes of an earlier format (`logseal-index/1`, `logseal-index/2`).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -18,7 +18,6 @@ import {
   reindex,
   utf8,
 } from "../../src/index.js";
-import { FOLD } from "../../src/lineage/indexer.js";
 import { logseal, ROOT } from "../cli/cli.js";
 import { indexView, newLog, scanView, unindexed } from "./helpers.js";
 
@@ -63,7 +62,7 @@ function event(i: number): Record<string, unknown> {
   };
 }
 
-describe("logseal-index/2", () => {
+describe("logseal-index/3", () => {
   it("indexes what a scan of the log finds, for appends of every size", async () => {
     let at = 0;
     for (const n of [1, 2, 255, 1, 700, 3, 40]) {
@@ -74,17 +73,15 @@ describe("logseal-index/2", () => {
     expect((await indexStatus(log.store)).format).toBe(INDEX_FORMAT);
   });
 
-  it("folds the inventory deltas into per-asset records, and reads the same after", async () => {
-    // Small events in few appends: FOLD entries go by quickly.
+  it("reads the inventory from the postings of many segments as a scan gives it", async () => {
     const batch = 16_384;
     let at = 0;
-    while (at < FOLD + batch) {
+    while (at < 4 * batch + 100) {
       await log.append(Array.from({ length: batch }, (_, k) => event(at + k)));
       at += batch;
     }
     const inventory = await assets(log.store);
-    const [mark] = await log.store.getMany(["meta/inventory"]);
-    expect(Number(Buffer.from(mark as Uint8Array).toString())).toBeGreaterThanOrEqual(FOLD);
+    expect(inventory.length).toBeGreaterThan(10);
     expect(inventory).toEqual(
       (await scanView(log)).filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)),
     );
@@ -172,7 +169,7 @@ describe("logseal-index/2", () => {
     expect(q.stderr).toContain(`logseal reindex --store ${store}`);
     const r = await logseal(["reindex", "--store", store]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^indexed 301 entries naming \d+ assets \(logseal-index\/2\)\n/);
+    expect(r.stdout).toMatch(/^indexed 301 entries naming \d+ assets \(logseal-index\/3\)\n/);
 
     log = await open(store);
     const keys: string[] = [];
@@ -181,6 +178,97 @@ describe("logseal-index/2", () => {
     expect(await indexView(log)).toEqual(await scanView(log));
     expect((await query(log.store, { actor: "svc-1" })).entries.length).toBeGreaterThan(0);
   }, 60_000);
+
+  it("refuses indexes of logseal-index/2 until 'logseal reindex' rebuilds them", async () => {
+    await unindexed(log).append(Array.from({ length: 300 }, (_, k) => event(k)));
+    // What a logseal of logseal-index/2 left: its metadata, an inventory delta and a
+    // per-asset record with the members this format no longer keeps.
+    await log.store.write([
+      { key: "meta/index", value: utf8("logseal-index/2") },
+      { key: "meta/indexed", value: utf8("300") },
+      { key: "meta/inventory", value: utf8("0") },
+      { key: "x/i/0000000000000000", value: Uint8Array.of(5, 1, 2, 3) },
+      {
+        key: "x/a/dataset:c1/l1",
+        value: utf8(
+          '{"kind":"dataset","first":0,"firstTs":1,"last":9,"lastTs":2,"events":4,"lastActor":"x","erased":false}',
+        ),
+      },
+    ]);
+    for (const read of [
+      () => query(log.store, { actor: "svc-1" }),
+      () => assets(log.store),
+      () => lineage(log.store, "dataset:c1/l1"),
+    ]) {
+      await expect(read()).rejects.toMatchObject({
+        code: "E_INDEX_STALE",
+        message: expect.stringContaining('"logseal-index/2"'),
+      });
+    }
+    // The append path leaves indexes of another format alone.
+    await log.append([event(300)]);
+    expect((await indexStatus(log.store)).format).toBe("logseal-index/2");
+    await log.close();
+
+    const store = join(dir, "store");
+    const a = await logseal(["assets", "--store", store]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain("logseal-index/2");
+    expect(a.stderr).toContain(`logseal reindex --store ${store}`);
+    const r = await logseal(["reindex", "--store", store]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^indexed 301 entries naming \d+ assets \(logseal-index\/3\)\n/);
+
+    log = await open(store);
+    const keys: string[] = [];
+    for await (const [k] of log.store.iterate({ gte: "x/", lt: "x0" })) keys.push(k);
+    expect(keys.filter((k) => k.startsWith("x/i/"))).toEqual([]);
+    expect(await indexView(log)).toEqual(await scanView(log));
+    await log.close();
+    const l = await logseal(["assets", "--json", "--store", store]);
+    expect(l.code, l.stderr).toBe(0);
+    log = await open(store);
+    expect(JSON.parse(l.stdout)).toEqual(
+      (await scanView(log)).filter((x) => x.startsWith("{")).map((x) => JSON.parse(x)),
+    );
+  }, 60_000);
+
+  it("answers time windows exactly at batch boundaries and on equal timestamps", async () => {
+    const T = 1_795_000_000_000;
+    const HOUR = 3_600_000;
+    // ts by entry: runs of equal values that straddle the appends (sizes 3, 1, 4, 2, 5),
+    // one on an hour boundary, and a late producer going back across it.
+    const tsOf = [T, T, T + 1, T + 1, T + 1, T + HOUR, T + HOUR, T + HOUR, T + HOUR - 1, T + HOUR];
+    tsOf.push(T + HOUR, T + 2 * HOUR, T + 2 * HOUR, T, T + 2 * HOUR);
+    let at = 0;
+    for (const n of [3, 1, 4, 2, 5]) {
+      await log.append(
+        Array.from({ length: n }, (_, k) => ({ ...event(at + k), ts: tsOf[at + k] as number })),
+      );
+      at += n;
+    }
+    const bounds = [T - 1, T, T + 1, T + 2, T + HOUR - 1, T + HOUR, T + 2 * HOUR, T + 2 * HOUR + 1];
+    for (const since of [undefined, ...bounds]) {
+      for (const until of [undefined, ...bounds]) {
+        for (const actor of [undefined, "svc-1"]) {
+          const want = tsOf
+            .map((ts, i) => ({ ts, i, actor: (event(i).actor as { id: string }).id }))
+            .filter(
+              (x) =>
+                (since === undefined || x.ts >= since) &&
+                (until === undefined || x.ts < until) &&
+                (actor === undefined || x.actor === actor),
+            )
+            .map((x) => x.i);
+          const page = await query(log.store, { since, until, actor, limit: 1000 });
+          expect(
+            page.entries.map((e) => e.index),
+            `since ${since} until ${until} actor ${actor}`,
+          ).toEqual(want);
+        }
+      }
+    }
+  });
 
   it("a full rebuild removes the records of an earlier build cut into other segments", async () => {
     await log.append(Array.from({ length: 1000 }, (_, k) => event(k)));
