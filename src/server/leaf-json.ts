@@ -1,0 +1,448 @@
+/**
+ * The JSON text of an event straight from its leaf bytes (canonical MessagePack,
+ * formats/event-v1.md), for the live tail: the same bytes as the UTF-8 of
+ * `JSON.stringify(decodeLeaf(leaf))`, without building the event.
+ *
+ *   leaf  8c a6 616374696f6e ac 6461…   (the map's keys sorted by their UTF-8 bytes)
+ *   JSON  {"v":1,"id":"…","ts":…,"at":…,"actor":{"id":"…"},"action":"dataset.read",…}
+ *
+ * The order of the members is the order JSON.stringify gives the decoded event: the event's
+ * fields in schema order (`v, id, ts, at, actor, action, outcome, asset, inputs, outputs,
+ * controls, details`), `actor` as `id, role, kind`, and every object inside `details` as a
+ * JavaScript object enumerates its keys: array-index keys ("0", "17") first in ascending
+ * order, then the others in the leaf's order. Strings are escaped as JSON.stringify escapes
+ * them (`\"`, `\\`, `\b \f \n \r \t`, other controls as `\u00xx`); numbers are written as
+ * `String(n)` writes them.
+ *
+ * Trusted input only: the leaves that the append path has just encoded (`NewEntry.leaf`),
+ * which are canonical and valid by construction. It does not validate; a leaf read back from
+ * the store goes through `decodeLeaf`, which does.
+ *
+ * (measured) bench/serve.ts --cpu-prof, load 10: the live tail's frames were 15% of the
+ * server's main thread, two thirds of it `decodeLeaf` (which scans, decodes, validates and
+ * re-encodes each leaf) and the rest JSON.stringify; see test/server/leaf-json.test.ts for
+ * the equality and bench/serve.ts for the effect.
+ */
+
+/** A growing byte buffer that JSON text is written into. */
+export class JsonBytes {
+  bytes: Uint8Array;
+  pos = 0;
+
+  constructor(capacity = 4096) {
+    this.bytes = new Uint8Array(Math.max(capacity, 64));
+  }
+
+  /** Makes room for `n` more bytes at `pos`. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.bytes.subarray(0, this.pos));
+    this.bytes = next;
+  }
+
+  /** Appends ASCII text (frame headers, digits). */
+  ascii(s: string): void {
+    this.reserve(s.length);
+    const b = this.bytes;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Appends any text as UTF-8. */
+  utf8(s: string): void {
+    this.reserve(3 * s.length);
+    this.pos += Buffer.from(this.bytes.buffer, this.bytes.byteOffset).write(s, this.pos);
+  }
+
+  byte(c: number): void {
+    this.reserve(1);
+    this.bytes[this.pos++] = c;
+  }
+}
+
+/** The event's fields in the order `validateStoredEvent` builds them (schema.ts, FIELDS). */
+const EVENT_ORDER = [
+  "v",
+  "id",
+  "ts",
+  "at",
+  "actor",
+  "action",
+  "outcome",
+  "asset",
+  "inputs",
+  "outputs",
+  "controls",
+  "details",
+] as const;
+const ACTOR_ORDER = ["id", "role", "kind"] as const;
+
+/**
+ * Appends the JSON text of the event in `leaf` to `out`.
+ * @param leaf a leaf the append path encoded (not validated here: see the module comment)
+ */
+export function writeLeafJson(leaf: Uint8Array, out: JsonBytes): void {
+  const r = new Reader(leaf);
+  writeOrdered(r, 0, out, EVENT_ORDER, true);
+}
+
+/** The position right after the item at `pos`. */
+function skip(b: Uint8Array, pos: number): number {
+  let pending = 1;
+  while (pending > 0) {
+    pending--;
+    const t = b[pos] as number;
+    if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) pos += 1;
+    else if (t >= 0xa0 && t <= 0xbf) pos += 1 + (t & 0x1f);
+    else if (t >= 0x80 && t <= 0x8f) {
+      pending += 2 * (t & 0x0f);
+      pos += 1;
+    } else if (t >= 0x90 && t <= 0x9f) {
+      pending += t & 0x0f;
+      pos += 1;
+    } else {
+      switch (t) {
+        case 0xcc:
+        case 0xd0:
+          pos += 2;
+          break;
+        case 0xcd:
+        case 0xd1:
+          pos += 3;
+          break;
+        case 0xce:
+        case 0xd2:
+          pos += 5;
+          break;
+        case 0xcf:
+        case 0xd3:
+        case 0xcb:
+          pos += 9;
+          break;
+        case 0xd9:
+          pos += 2 + (b[pos + 1] as number);
+          break;
+        case 0xda:
+          pos += 3 + u16(b, pos + 1);
+          break;
+        case 0xdb:
+          pos += 5 + u32(b, pos + 1);
+          break;
+        case 0xdc:
+          pending += u16(b, pos + 1);
+          pos += 3;
+          break;
+        case 0xdd:
+          pending += u32(b, pos + 1);
+          pos += 5;
+          break;
+        case 0xde:
+          pending += 2 * u16(b, pos + 1);
+          pos += 3;
+          break;
+        case 0xdf:
+          pending += 2 * u32(b, pos + 1);
+          pos += 5;
+          break;
+        default:
+          throw new Error(`leaf-json: type byte 0x${t.toString(16)} is not in a leaf`);
+      }
+    }
+  }
+  return pos;
+}
+
+function u16(b: Uint8Array, p: number): number {
+  return ((b[p] as number) << 8) | (b[p + 1] as number);
+}
+
+function u32(b: Uint8Array, p: number): number {
+  return (
+    (b[p] as number) * 0x1000000 +
+    (((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number))
+  );
+}
+
+class Reader {
+  readonly b: Uint8Array;
+  #view: DataView | undefined;
+  constructor(b: Uint8Array) {
+    this.b = b;
+  }
+  get view(): DataView {
+    this.#view ??= new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
+    return this.#view;
+  }
+}
+
+/** A map header at `pos`: its entry count and where the first key starts. */
+function mapHeader(b: Uint8Array, pos: number): { count: number; at: number } {
+  const t = b[pos] as number;
+  if (t >= 0x80 && t <= 0x8f) return { count: t & 0x0f, at: pos + 1 };
+  if (t === 0xde) return { count: u16(b, pos + 1), at: pos + 3 };
+  if (t === 0xdf) return { count: u32(b, pos + 1), at: pos + 5 };
+  throw new Error(`leaf-json: expected a map at ${pos}`);
+}
+
+/** A string's bytes at `pos`: [start, end). */
+function strBounds(b: Uint8Array, pos: number): [number, number] {
+  const t = b[pos] as number;
+  if (t >= 0xa0 && t <= 0xbf) return [pos + 1, pos + 1 + (t & 0x1f)];
+  if (t === 0xd9) return [pos + 2, pos + 2 + (b[pos + 1] as number)];
+  if (t === 0xda) return [pos + 3, pos + 3 + u16(b, pos + 1)];
+  if (t === 0xdb) return [pos + 5, pos + 5 + u32(b, pos + 1)];
+  throw new Error(`leaf-json: expected a string at ${pos}`);
+}
+
+function keyIs(b: Uint8Array, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (b[start + i] !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The map at `pos` with its members in the order of `names` (all ASCII); `actor` nested. */
+function writeOrdered(
+  r: Reader,
+  pos: number,
+  out: JsonBytes,
+  names: readonly string[],
+  event: boolean,
+): number {
+  const b = r.b;
+  const { count, at } = mapHeader(b, pos);
+  const values: number[] = new Array(names.length).fill(-1);
+  let p = at;
+  for (let i = 0; i < count; i++) {
+    const [ks, ke] = strBounds(b, p);
+    let found = -1;
+    for (let j = 0; j < names.length; j++) {
+      if (keyIs(b, ks, ke, names[j] as string)) {
+        found = j;
+        break;
+      }
+    }
+    if (found < 0) throw new Error("leaf-json: a field outside schema v1");
+    values[found] = ke;
+    p = skip(b, ke);
+  }
+  out.byte(0x7b); // {
+  let first = true;
+  for (let j = 0; j < names.length; j++) {
+    const v = values[j] as number;
+    if (v < 0) continue;
+    const name = names[j] as string;
+    out.ascii(first ? `"${name}":` : `,"${name}":`);
+    first = false;
+    if (event && name === "actor") writeOrdered(r, v, out, ACTOR_ORDER, false);
+    else writeValue(r, v, out);
+  }
+  out.byte(0x7d); // }
+  return p;
+}
+
+/** The item at `pos` as JSON; returns the position after it. */
+function writeValue(r: Reader, pos: number, out: JsonBytes): number {
+  const b = r.b;
+  const t = b[pos] as number;
+  if (t <= 0x7f) {
+    writeInt(out, t);
+    return pos + 1;
+  }
+  if (t >= 0xe0) {
+    writeInt(out, t - 0x100);
+    return pos + 1;
+  }
+  if ((t >= 0xa0 && t <= 0xbf) || t === 0xd9 || t === 0xda || t === 0xdb) {
+    const [s, e] = strBounds(b, pos);
+    writeString(b, s, e, out);
+    return e;
+  }
+  if ((t >= 0x80 && t <= 0x8f) || t === 0xde || t === 0xdf) return writeMap(r, pos, out);
+  if ((t >= 0x90 && t <= 0x9f) || t === 0xdc || t === 0xdd) {
+    let count: number;
+    let p: number;
+    if (t <= 0x9f) {
+      count = t & 0x0f;
+      p = pos + 1;
+    } else if (t === 0xdc) {
+      count = u16(b, pos + 1);
+      p = pos + 3;
+    } else {
+      count = u32(b, pos + 1);
+      p = pos + 5;
+    }
+    out.byte(0x5b); // [
+    for (let i = 0; i < count; i++) {
+      if (i > 0) out.byte(0x2c);
+      p = writeValue(r, p, out);
+    }
+    out.byte(0x5d); // ]
+    return p;
+  }
+  switch (t) {
+    case 0xc0:
+      out.ascii("null");
+      return pos + 1;
+    case 0xc2:
+      out.ascii("false");
+      return pos + 1;
+    case 0xc3:
+      out.ascii("true");
+      return pos + 1;
+    case 0xcc:
+      writeInt(out, b[pos + 1] as number);
+      return pos + 2;
+    case 0xcd:
+      writeInt(out, u16(b, pos + 1));
+      return pos + 3;
+    case 0xce:
+      writeInt(out, u32(b, pos + 1));
+      return pos + 5;
+    case 0xcf:
+      writeInt(out, u32(b, pos + 1) * 0x1_0000_0000 + u32(b, pos + 5));
+      return pos + 9;
+    case 0xd0:
+      writeInt(out, r.view.getInt8(pos + 1));
+      return pos + 2;
+    case 0xd1:
+      writeInt(out, r.view.getInt16(pos + 1));
+      return pos + 3;
+    case 0xd2:
+      writeInt(out, r.view.getInt32(pos + 1));
+      return pos + 5;
+    case 0xd3:
+      // Safe integers only in a leaf: the high word as signed, the low one unsigned.
+      writeInt(out, r.view.getInt32(pos + 1) * 0x1_0000_0000 + u32(b, pos + 5));
+      return pos + 9;
+    case 0xcb:
+      out.ascii(String(r.view.getFloat64(pos + 1)));
+      return pos + 9;
+    default:
+      throw new Error(`leaf-json: type byte 0x${t.toString(16)} is not in a leaf`);
+  }
+}
+
+function writeInt(out: JsonBytes, n: number): void {
+  if (n >= 0 && n < 10) out.byte(0x30 + n);
+  else out.ascii(String(n));
+}
+
+/**
+ * A map inside `details`, in JavaScript's enumeration order: array-index keys (canonical
+ * decimal integers below 2^32 - 1) ascending, then the others in the leaf's order.
+ */
+function writeMap(r: Reader, pos: number, out: JsonBytes): number {
+  const b = r.b;
+  const { count, at } = mapHeader(b, pos);
+  // First pass: is any key an array index? Rare, so the common case streams in one pass.
+  let p = at;
+  let indexed: Array<{ n: number; end: number }> | undefined;
+  for (let i = 0; i < count; i++) {
+    const [ks, ke] = strBounds(b, p);
+    const n = arrayIndex(b, ks, ke);
+    p = skip(b, ke);
+    if (n >= 0) {
+      indexed ??= [];
+      indexed.push({ n, end: ke });
+    }
+  }
+  const end = p;
+  out.byte(0x7b);
+  let first = true;
+  if (indexed !== undefined) {
+    indexed.sort((x, y) => x.n - y.n);
+    for (const k of indexed) {
+      if (!first) out.byte(0x2c);
+      first = false;
+      out.byte(0x22);
+      out.ascii(String(k.n));
+      out.byte(0x22);
+      out.byte(0x3a);
+      writeValue(r, k.end, out);
+    }
+  }
+  p = at;
+  for (let i = 0; i < count; i++) {
+    const [ks, ke] = strBounds(b, p);
+    if (indexed !== undefined && arrayIndex(b, ks, ke) >= 0) {
+      p = skip(b, ke);
+      continue;
+    }
+    if (!first) out.byte(0x2c);
+    first = false;
+    writeString(b, ks, ke, out);
+    out.byte(0x3a);
+    p = writeValue(r, ke, out);
+  }
+  out.byte(0x7d);
+  return end;
+}
+
+/** The key's value as an array index (ECMA-262 §6.1.7), or -1. */
+function arrayIndex(b: Uint8Array, s: number, e: number): number {
+  const len = e - s;
+  if (len === 0 || len > 10) return -1;
+  const c0 = b[s] as number;
+  if (c0 < 0x30 || c0 > 0x39 || (c0 === 0x30 && len > 1)) return -1;
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i] as number;
+    if (c < 0x30 || c > 0x39) return -1;
+    n = n * 10 + (c - 0x30);
+  }
+  return n < 0xffff_ffff ? n : -1;
+}
+
+const HEX = "0123456789abcdef";
+
+/** UTF-8 bytes [s, e) as a JSON string, escaped as JSON.stringify escapes. */
+function writeString(b: Uint8Array, s: number, e: number, out: JsonBytes): void {
+  // At most 6 output bytes per input byte (\u00xx), plus the quotes.
+  out.reserve(6 * (e - s) + 2);
+  const o = out.bytes;
+  let p = out.pos;
+  o[p++] = 0x22;
+  for (let i = s; i < e; i++) {
+    const c = b[i] as number;
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
+      o[p++] = c;
+      continue;
+    }
+    o[p++] = 0x5c;
+    switch (c) {
+      case 0x22:
+        o[p++] = 0x22;
+        break;
+      case 0x5c:
+        o[p++] = 0x5c;
+        break;
+      case 0x08:
+        o[p++] = 0x62; // b
+        break;
+      case 0x0c:
+        o[p++] = 0x66; // f
+        break;
+      case 0x0a:
+        o[p++] = 0x6e; // n
+        break;
+      case 0x0d:
+        o[p++] = 0x72; // r
+        break;
+      case 0x09:
+        o[p++] = 0x74; // t
+        break;
+      default:
+        o[p++] = 0x75; // u00xx
+        o[p++] = 0x30;
+        o[p++] = 0x30;
+        o[p++] = HEX.charCodeAt(c >> 4);
+        o[p++] = HEX.charCodeAt(c & 0xf);
+    }
+  }
+  o[p++] = 0x22;
+  out.pos = p;
+}
