@@ -24,6 +24,8 @@
  * the equality and bench/serve.ts for the effect.
  */
 
+import { FIELDS } from "../event/schema.js";
+
 /** A growing byte buffer that JSON text is written into. */
 export class JsonBytes {
   bytes: Uint8Array;
@@ -71,21 +73,8 @@ export class JsonBytes {
   }
 }
 
-/** The event's fields in the order `validateStoredEvent` builds them (schema.ts, FIELDS). */
-const EVENT_ORDER = [
-  "v",
-  "id",
-  "ts",
-  "at",
-  "actor",
-  "action",
-  "outcome",
-  "asset",
-  "inputs",
-  "outputs",
-  "controls",
-  "details",
-] as const;
+/** The event's fields in the order `validateStoredEvent` builds them. */
+const EVENT_ORDER = FIELDS;
 const ACTOR_ORDER = ["id", "role", "kind"] as const;
 const ACTOR = EVENT_ORDER.indexOf("actor");
 

@@ -6,11 +6,9 @@
  * (Under vitest the in-process servers of the other tests parse on the main thread: workers
  * start only from the built package.)
  */
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createToken, init } from "../../src/index.js";
-import { event, ORIGIN, tempDir } from "../cli/cli.js";
-import { type Served, serve } from "./serve-process.js";
+import { event } from "../cli/cli.js";
+import { type Served, serve, storeForServer } from "./serve-process.js";
 
 let store: string;
 let cleanup: () => Promise<void>;
@@ -18,16 +16,10 @@ let writer: string;
 let viewer: string;
 
 beforeAll(async () => {
-  let dir: string;
-  ({ dir, cleanup } = await tempDir());
-  store = join(dir, "store");
-  const log = await init(store, { origin: ORIGIN });
-  try {
-    writer = (await createToken(log.store, { name: "ingest-writer", role: "writer" })).token;
-    viewer = (await createToken(log.store, { name: "ingest-viewer", role: "viewer" })).token;
-  } finally {
-    await log.close();
-  }
+  let tokens: Record<string, string>;
+  ({ store, tokens, cleanup } = await storeForServer("ingest", ["writer", "viewer"]));
+  writer = tokens.writer as string;
+  viewer = tokens.viewer as string;
 });
 afterAll(() => cleanup());
 
