@@ -20,8 +20,9 @@
  *
  * (measured) bench/serve.ts --cpu-prof, load 10: the live tail's frames were 15% of the
  * server's main thread, two thirds of it `decodeLeaf` (which scans, decodes, validates and
- * re-encodes each leaf) and the rest JSON.stringify; see test/server/leaf-json.test.ts for
- * the equality and bench/serve.ts for the effect.
+ * re-encodes each leaf) and the rest JSON.stringify; with this, 3.7%. Per demo leaf (≈ 305
+ * bytes), CPU time at load 10: 2.4–4.6 µs here against 18.6–24.6 µs for
+ * `JSON.stringify(decodeLeaf(leaf))`. test/server/leaf-json.test.ts checks the equality.
  */
 
 import { FIELDS } from "../event/schema.js";
