@@ -3,12 +3,12 @@ import {
   type Event,
   type EventsQuery,
   LogsealError,
-  type QueryOptions,
+  parseEventsQuery,
   query,
   queryCursor,
   queryStream,
 } from "../../src/index.js";
-import { parseIndex, storeDir } from "../args.js";
+import { storeDir } from "../args.js";
 import { note, print, printJson } from "../output.js";
 import { remoteOptions, run, withSource } from "../run.js";
 
@@ -55,26 +55,16 @@ export function register(program: Command): void {
         if (opts.json && opts.jsonl) {
           throw new LogsealError("E_USAGE", "choose one of --json and --jsonl");
         }
-        const limit = opts.limit === undefined ? 100 : parseIndex(opts.limit, "--limit");
-        if (limit < 1) throw new LogsealError("E_USAGE", "--limit must be at least 1");
-        const q: QueryOptions = { limit, now: Date.now() };
-        for (const k of [
-          "actor",
-          "action",
-          "asset",
-          "control",
-          "outcome",
-          "since",
-          "until",
-          "cursor",
-        ] as const) {
-          if (opts[k] !== undefined) q[k] = opts[k];
-        }
+        // The same reading as GET /v1/events (src/server/query.ts), with the options' names.
+        const q = parseEventsQuery((name) => opts[name as keyof Options] as string | undefined, {
+          label: (name) => `--${name}`,
+        });
+        const limit = q.limit;
         return withSource(storeDir(opts.store), remoteOptions(cmd), async (src) => {
           if (src.client) {
             // The server's pages are those of `query` (at most 1000 events a request); --jsonl
             // prints them as they come.
-            const { limit: _, now: __, ...filters } = q;
+            const { limit: _, cursor: __, ...filters } = q;
             let cursor = q.cursor;
             let left = limit;
             let more = false;

@@ -77,7 +77,8 @@ export const LIMITS = {
 export const ACTOR_KINDS: readonly ActorKind[] = ["user", "service", "agent"];
 export const OUTCOMES: readonly Outcome[] = ["success", "failure", "denied"];
 
-const FIELDS = [
+/** The fields of schema v1, in the order validated events are built with (and printed in). */
+export const FIELDS = [
   "v",
   "id",
   "ts",

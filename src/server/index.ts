@@ -12,7 +12,7 @@ export {
   type LogInfo,
 } from "./client.js";
 export type { ServerSoa } from "./evidence-route.js";
-export type { EventFilter } from "./query.js";
+export { type EventFilter, type EventsQueryOptions, parseEventsQuery } from "./query.js";
 export { can, isRole, type Permission, ROLES, type Role } from "./roles.js";
 export { type LogServer, type ServerOptions, startServer } from "./server.js";
 export { readServerFile, SERVER_FILE, type ServerFile } from "./server-file.js";

@@ -33,8 +33,12 @@ class Slot {
       const p = this.pending.get(m.id);
       if (p === undefined) return;
       this.pending.delete(m.id);
-      if ("json" in m) p.resolve(JSON.parse(m.json) as EventInput[]);
-      else {
+      if ("json" in m) {
+        const events = JSON.parse(m.json) as EventInput[];
+        // The worker counted what it validated: anything else is a bug, never half a request.
+        if (events.length === m.count) p.resolve(events);
+        else p.reject(new Error(`ingest worker: ${events.length} events for ${m.count}`));
+      } else {
         const { code, message, location, details } = m.error;
         p.reject(
           code === "E_INTERNAL"

@@ -117,6 +117,42 @@ export function parseRequestEvents(text: string, maxEvents: number, now: number)
 }
 
 /**
+ * The events of a request text that {@link parseRequestEvents} accepted, as the text of one
+ * JSON array of them, made of the request's own text: the text itself when it is an array, the
+ * one object in brackets, or the non-blank JSON lines joined with commas. `JSON.parse` of it
+ * gives the same values as `parseEventsText` (the scan has ruled out duplicate keys), so the
+ * ingest worker sends this back instead of re-serialising what it parsed. The append path
+ * validates them again, as it does every value (the validated copies add `v: 1` only).
+ * @param count how many events parseRequestEvents found in `text`
+ */
+export function eventsArrayText(text: string, count: number): string {
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let i = 0;
+  for (; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+  }
+  if (src.charCodeAt(i) === 0x5b) return src; // [
+  // One object: the whole text is that value (blank lines around it are white space).
+  if (count === 1) return `[${src}]`;
+  const parts: string[] = [];
+  let start = 0;
+  while (start <= src.length) {
+    let nl = src.indexOf("\n", start);
+    if (nl < 0) nl = src.length;
+    for (let k = start; k < nl; k++) {
+      const c = src.charCodeAt(k);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d) {
+        parts.push(src.slice(start, nl));
+        break;
+      }
+    }
+    start = nl + 1;
+  }
+  return `[${parts.join(",")}]`;
+}
+
+/**
  * An upper bound of the leaf size of a validated event once completed: canonical MessagePack
  * spends at most 5 header bytes on a string, array or map, 9 bytes on a number, 3 UTF-8 bytes
  * per UTF-16 code unit of a string; `v`, `ts` and `at` add at most 32 bytes.

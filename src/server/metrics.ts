@@ -200,6 +200,7 @@ export class ServerMetrics {
     subscribers: () => number;
     inFlight: () => number;
     uptime: () => number;
+    ingestThreads: () => number;
   }) {
     this.#gauges = [
       new Gauge("logseal_tree_size", "Entries committed to the log.", live.treeSize),
@@ -225,6 +226,11 @@ export class ServerMetrics {
         live.inFlight,
       ),
       new Gauge("logseal_uptime_seconds", "Seconds since the server started.", live.uptime),
+      new Gauge(
+        "logseal_ingest_threads",
+        "Worker threads parsing request bodies (0: parsed on the main thread).",
+        live.ingestThreads,
+      ),
     ];
   }
 

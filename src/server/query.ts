@@ -1,10 +1,12 @@
 /**
- * Query parameters of `GET /v1/events` and `GET /v1/stream`: the filters of `logseal query`
- * (actor, action, asset, control, outcome, since, until). `GET /v1/events` answers from the
- * query indexes (src/lineage/query.ts) with the same cursor as `logseal query`; the live tail
- * checks each new event against the same filters with {@link matches}.
+ * The parameters of event queries, read once for every caller: `logseal query`'s options,
+ * `GET /v1/events` and `GET /v1/stream`: the filters (actor, action, asset, control, outcome,
+ * since, until), and for queries the page's `limit` and `cursor`. `GET /v1/events` and
+ * `logseal query` answer from the query indexes (src/lineage/query.ts) with the same cursor;
+ * the live tail checks each new event against the same filters with {@link matches}.
  *
- * Parameters are attacker-controlled: each is parsed strictly and named in the error.
+ * Parameters are attacker-controlled: each is parsed strictly and named in the error (as the
+ * caller names it: `--limit` on the command line, `limit` in a URL).
  */
 import { LogsealError } from "../errors.js";
 import { type Event, OUTCOMES, type Outcome } from "../event/index.js";
@@ -51,27 +53,97 @@ export function parseTime(value: string, name: string, now = Date.now()): number
   return parseQueryTime(value, now, name);
 }
 
+/** The filters' names, in the order they are documented. */
+export const FILTER_NAMES = [
+  "actor",
+  "action",
+  "asset",
+  "control",
+  "outcome",
+  "since",
+  "until",
+] as const;
+
+/** The parameters of an event query: the filters, `limit` and `cursor`. */
+export const QUERY_PARAMS = [...FILTER_NAMES, "limit", "cursor"] as const;
+
+/**
+ * Named text values (a URL's parameters, a command's options): a value, or `undefined` or
+ * `null` when the parameter is not given.
+ */
+export type Params = URLSearchParams | ((name: string) => string | undefined | null);
+
+export interface ParamOptions {
+  /** The current time, for relative times (default `Date.now()`). */
+  now?: number;
+  /** How a parameter is named in errors: `--limit` on the command line (default: `limit`). */
+  label?: (name: string) => string;
+}
+
+function getter(params: Params): (name: string) => string | undefined {
+  if (typeof params === "function") return (name) => params(name) ?? undefined;
+  return (name) => params.get(name) ?? undefined;
+}
+
 /** Reads the filter parameters (actor, action, asset, control, outcome, since, until). */
-export function parseFilter(params: URLSearchParams, now = Date.now()): EventFilter {
+export function parseFilter(params: Params, options: ParamOptions = {}): EventFilter {
+  const get = getter(params);
+  const label = options.label ?? ((n: string) => n);
+  const now = options.now ?? Date.now();
   const f: EventFilter = {};
   for (const name of ["actor", "action", "asset", "control"] as const) {
-    const v = params.get(name);
-    if (v === null) continue;
-    if (v === "" || v.length > 1024) throw usage(name, `${name} must be 1-1024 characters`);
+    const v = get(name);
+    if (v === undefined) continue;
+    if (v === "" || v.length > 1024) {
+      throw usage(label(name), `${label(name)} must be 1-1024 characters`);
+    }
     f[name] = v;
   }
-  const outcome = params.get("outcome");
-  if (outcome !== null) {
+  const outcome = get("outcome");
+  if (outcome !== undefined) {
     if (!(OUTCOMES as readonly string[]).includes(outcome)) {
-      throw usage("outcome", `outcome must be one of ${OUTCOMES.join(", ")}`);
+      throw usage(label("outcome"), `${label("outcome")} must be one of ${OUTCOMES.join(", ")}`);
     }
     f.outcome = outcome as Outcome;
   }
-  const since = params.get("since");
-  if (since !== null) f.since = parseTime(since, "since", now);
-  const until = params.get("until");
-  if (until !== null) f.until = parseTime(until, "until", now);
+  const since = get("since");
+  if (since !== undefined) f.since = parseTime(since, label("since"), now);
+  const until = get("until");
+  if (until !== undefined) f.until = parseTime(until, label("until"), now);
   return f;
+}
+
+/** A parsed event query: what `query` takes, with the page size always set. */
+export type EventsQueryOptions = QueryOptions & { limit: number };
+
+/**
+ * Reads an event query: the filters as {@link parseFilter} does, `limit` (1..`maxLimit`,
+ * default 100) and `cursor`.
+ * @throws LogsealError E_USAGE naming the parameter
+ */
+export function parseEventsQuery(
+  params: Params,
+  options: ParamOptions & { maxLimit?: number } = {},
+): EventsQueryOptions {
+  const get = getter(params);
+  const label = options.label ?? ((n: string) => n);
+  const q: EventsQueryOptions = { ...queryOptions(parseFilter(get, options)), limit: 100 };
+  const limit = get("limit");
+  if (limit !== undefined) {
+    q.limit = parseIntParam(limit, label("limit"));
+    const max = options.maxLimit ?? Number.MAX_SAFE_INTEGER;
+    if (q.limit < 1 || q.limit > max) {
+      throw usage(
+        label("limit"),
+        max === Number.MAX_SAFE_INTEGER
+          ? `${label("limit")} must be at least 1`
+          : `${label("limit")} must be 1..${max}`,
+      );
+    }
+  }
+  const cursor = get("cursor");
+  if (cursor !== undefined) q.cursor = cursor;
+  return q;
 }
 
 /** The options of the indexed query for `filter` (the syntax of each value is checked there). */

@@ -24,7 +24,13 @@ import { readBody, readBodyText } from "./ingest.js";
 import type { IngestPool } from "./ingest-pool.js";
 import type { ServerMetrics } from "./metrics.js";
 import { privacyRoutes } from "./privacy-routes.js";
-import { parseFilter, parseIntParam, queryOptions } from "./query.js";
+import {
+  FILTER_NAMES,
+  parseEventsQuery,
+  parseFilter,
+  parseIntParam,
+  QUERY_PARAMS,
+} from "./query.js";
 import type { Permission, Role } from "./roles.js";
 import type { StreamHub } from "./stream.js";
 import { readTileResource } from "./tiles.js";
@@ -131,28 +137,8 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
   // From the query indexes, as `logseal query --json`, with the same cursor; `events` and
   // `next` (the cursor while `more`, else null) are the names this endpoint answered before.
   const events = async (ctx: Ctx) => {
-    const p = only(ctx.url, [
-      "actor",
-      "action",
-      "asset",
-      "control",
-      "outcome",
-      "since",
-      "until",
-      "limit",
-      "cursor",
-    ]);
-    const filter = parseFilter(p);
-    const limit = optionalInt(p, "limit") ?? 100;
-    if (limit < 1 || limit > 1000) {
-      throw new LogsealError("E_USAGE", "limit must be 1..1000", { location: { field: "limit" } });
-    }
-    const cursor = p.get("cursor");
-    const page = await query(s.log.store, {
-      ...queryOptions(filter),
-      limit,
-      ...(cursor === null ? {} : { cursor }),
-    });
+    const q = parseEventsQuery(only(ctx.url, QUERY_PARAMS), { maxLimit: 1000 });
+    const page = await query(s.log.store, q);
     sendJson(ctx.res, 200, {
       events: page.entries,
       next: page.more ? page.cursor : null,
@@ -278,16 +264,7 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
   };
 
   const stream = (ctx: Ctx) => {
-    const p = only(ctx.url, [
-      "from",
-      "actor",
-      "action",
-      "asset",
-      "control",
-      "outcome",
-      "since",
-      "until",
-    ]);
+    const p = only(ctx.url, ["from", ...FILTER_NAMES]);
     const filter = parseFilter(p);
     const lastId = ctx.req.headers["last-event-id"];
     let from = s.log.size;

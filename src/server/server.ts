@@ -157,6 +157,7 @@ export async function startServer(log: Log, options: ServerOptions = {}): Promis
     subscribers: () => hub.count,
     inFlight: () => inflight,
     uptime: () => (Date.now() - started) / 1000,
+    ingestThreads: () => ingest.threads,
   });
   const hub = new StreamHub(log.store, () => log.size, metrics, o.stream);
   const committer: GroupCommitter = new GroupCommitter(

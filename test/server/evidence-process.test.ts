@@ -5,33 +5,24 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createToken, type EvidenceReport, init, soaTemplate } from "../../src/index.js";
-import { event, json, logseal, ORIGIN, tempDir } from "../cli/cli.js";
-import { serve } from "./serve-process.js";
+import { type EvidenceReport, soaTemplate } from "../../src/index.js";
+import { event, json, logseal } from "../cli/cli.js";
+import { serve, storeForServer } from "./serve-process.js";
 
 let dir: string;
 let store: string;
 let soaFile: string;
 let cleanup: () => Promise<void>;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  store = join(dir, "store");
-  const log = await init(store, { origin: ORIGIN });
-  try {
-    for (const role of ["viewer", "auditor"]) {
-      tokens[role] = (await createToken(log.store, { name: `${role}-ev`, role })).token;
-    }
-    await log.append(
-      Array.from({ length: 6 }, (_, i) =>
-        event(i, { id: `ev-${i}`, controls: i % 2 === 0 ? ["A.8.11"] : ["A.5.34"] }),
-      ),
-    );
-    await log.checkpoint();
-  } finally {
-    await log.close();
-  }
+  ({ dir, store, tokens, cleanup } = await storeForServer(
+    "ev",
+    ["viewer", "auditor"],
+    Array.from({ length: 6 }, (_, i) =>
+      event(i, { id: `ev-${i}`, controls: i % 2 === 0 ? ["A.8.11"] : ["A.5.34"] }),
+    ),
+  ));
   const soa = soaTemplate();
   for (const c of soa.controls) if (c.id !== "A.8.11" && c.id !== "A.5.34") c.evidence = null;
   soaFile = join(dir, "soa.json");

@@ -7,37 +7,27 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   checkInclusion,
-  createToken,
   fromBase64,
-  init,
   LogClient,
   open,
   openCheckpoint,
   parseVkey,
   verifyLog,
 } from "../../src/index.js";
-import { event, json, jsonl, logseal, ORIGIN, tempDir } from "../cli/cli.js";
-import { serve } from "./serve-process.js";
+import { event, json, jsonl, logseal, ORIGIN } from "../cli/cli.js";
+import { serve, storeForServer } from "./serve-process.js";
 
-let dir: string;
 let store: string;
 let cleanup: () => Promise<void>;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  store = join(dir, "store");
-  // Set up with the library (each CLI run is a process start); one token through the CLI.
-  const log = await init(store, { origin: ORIGIN });
-  try {
-    for (const role of ["viewer", "auditor", "writer"]) {
-      tokens[role] = (await createToken(log.store, { name: `${role}-cli`, role })).token;
-    }
-    await log.append(Array.from({ length: 5 }, (_, i) => event(i, { id: `pre-${i}` })));
-    await log.checkpoint();
-  } finally {
-    await log.close();
-  }
+  // One token through the CLI below.
+  ({ store, tokens, cleanup } = await storeForServer(
+    "cli",
+    ["viewer", "auditor", "writer"],
+    Array.from({ length: 5 }, (_, i) => event(i, { id: `pre-${i}` })),
+  ));
   const r = await logseal([
     "token",
     "create",

@@ -1,0 +1,180 @@
+/**
+ * POST /v1/events through the built `logseal serve`, where request bodies are parsed by an
+ * ingest worker thread (`--ingest-workers 1`, what a 2-core machine gets by default) and, for
+ * comparison, on the main thread (`--ingest-workers 0`): the same answers, the same stored
+ * events, errors with the same codes and lines, all or nothing per request, retries by id.
+ * (Under vitest the in-process servers of the other tests parse on the main thread: workers
+ * start only from the built package.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { event } from "../cli/cli.js";
+import { type Served, serve, storeForServer } from "./serve-process.js";
+
+let store: string;
+let cleanup: () => Promise<void>;
+let writer: string;
+let viewer: string;
+
+beforeAll(async () => {
+  let tokens: Record<string, string>;
+  ({ store, tokens, cleanup } = await storeForServer("ingest", ["writer", "viewer"]));
+  writer = tokens.writer as string;
+  viewer = tokens.viewer as string;
+});
+afterAll(() => cleanup());
+
+interface Answer {
+  status: number;
+  body: {
+    size?: number;
+    appended?: number;
+    duplicates?: number;
+    entries?: Array<{ index: number; duplicate: boolean; id?: string }>;
+    error?: { code: string; line?: number; field?: string; message: string };
+  };
+}
+
+async function stop(s: Served): Promise<void> {
+  s.child.kill("SIGTERM");
+  expect(await s.exited).toBe(0);
+}
+
+/** The same requests against a server parsing with `workers` threads; what it stored, by id. */
+async function exercise(workers: string): Promise<Record<string, unknown>> {
+  const s = await serve(store, "--checkpoint-interval", "0", "--ingest-workers", workers);
+  try {
+    const post = async (body: string | Uint8Array, type = "application/json"): Promise<Answer> => {
+      const r = await fetch(`${s.url}/v1/events`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${writer}`, "Content-Type": type },
+        body,
+      });
+      return { status: r.status, body: (await r.json()) as Answer["body"] };
+    };
+    const get = async (path: string) => {
+      const r = await fetch(`${s.url}${path}`, { headers: { Authorization: `Bearer ${viewer}` } });
+      expect(r.status, path).toBe(200);
+      return r;
+    };
+    const size = async () => ((await (await get("/v1/log")).json()) as { size: number }).size;
+    const tag = `w${workers}`;
+
+    // The parsing threads are what was asked for.
+    expect(await (await get("/metrics")).text()).toMatch(
+      new RegExp(`^logseal_ingest_threads ${workers}$`, "m"),
+    );
+
+    // Every input form: JSON lines with a BOM, CRLF and blank lines; a pretty array; one object
+    // over several lines.
+    const lines = [0, 1, 2].map((i) => event(i, { id: `${tag}-line-${i}` }));
+    const nd = await post(
+      `\uFEFF${JSON.stringify(lines[0])}\r\n\r\n${JSON.stringify(lines[1])}\n \t\n${JSON.stringify(lines[2])}`,
+      "application/x-ndjson",
+    );
+    expect(nd.status).toBe(200);
+    expect(nd.body.entries?.map((e) => e.id)).toEqual(lines.map((e) => e.id));
+    const arr = [3, 4].map((i) =>
+      event(i, { id: `${tag}-array-${i}`, details: { "2": [i], a: -0 } }),
+    );
+    expect((await post(JSON.stringify(arr, null, 2))).body.appended).toBe(2);
+    const one = event(5, { id: `${tag}-one`, controls: ["A.8.11"] });
+    expect((await post(`\n${JSON.stringify(one, null, 2)}\n\n`)).body.appended).toBe(1);
+
+    // A bad event on line 3: refused whole, with its code, line and field; nothing stored.
+    const before = await size();
+    const bad = await post(
+      [
+        event(6, { id: `${tag}-bad-1` }),
+        event(7, { id: `${tag}-bad-2` }),
+        event(8, { id: `${tag}-bad-3`, colour: "red" }),
+      ]
+        .map((e) => JSON.stringify(e))
+        .join("\n"),
+      "application/x-ndjson",
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: "E_EVENT_INVALID", line: 3, field: "colour" });
+    const syntax = await post(`${JSON.stringify(event(9))}\n{"actor": }\n`, "application/x-ndjson");
+    expect(syntax.status).toBe(400);
+    expect(syntax.body.error).toMatchObject({ code: "E_INPUT_JSON", line: 2 });
+    const control = await post(
+      `${JSON.stringify(event(10))}\n${JSON.stringify(event(11, { controls: ["A.9.2.1"] }))}\n`,
+      "application/x-ndjson",
+    );
+    expect(control.status).toBe(400);
+    expect(control.body.error).toMatchObject({
+      code: "E_CONTROL_UNKNOWN",
+      line: 2,
+      field: "controls[0]",
+    });
+    const big = await post(
+      JSON.stringify([event(12), event(13, { details: { x: "y".repeat(70_000) } })]),
+    );
+    expect(big.status).toBe(413);
+    expect(big.body.error).toMatchObject({ code: "E_EVENT_TOO_LARGE", line: 1 });
+    const notUtf8 = await post(Uint8Array.from([0x7b, 0xff, 0x7d]));
+    expect(notUtf8.status).toBe(400);
+    expect(notUtf8.body.error?.code).toBe("E_INPUT_JSON");
+    expect(await size()).toBe(before);
+
+    // Retry by id: the same request again appends nothing and answers the same indexes.
+    const retry = [14, 15].map((i) => JSON.stringify(event(i, { id: `${tag}-retry-${i}` })));
+    const r1 = await post(retry.join("\n"), "application/x-ndjson");
+    const r2 = await post(retry.join("\n"), "application/x-ndjson");
+    expect(r1.body).toMatchObject({ appended: 2, duplicates: 0 });
+    expect(r2.body).toMatchObject({ appended: 0, duplicates: 2 });
+    expect(r2.body.entries?.map((e) => e.index)).toEqual(r1.body.entries?.map((e) => e.index));
+
+    // Concurrent writers with one bad request among them: it alone fails.
+    const start = await size();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, k) =>
+        post(
+          JSON.stringify(
+            Array.from({ length: 25 }, (_, i) =>
+              event(100 + i, {
+                id: `${tag}-c${k}-${i}`,
+                ...(k === 5 && i === 20 ? { outcome: "maybe" } : {}),
+              }),
+            ),
+          ),
+        ),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 400, 200, 200]);
+    expect(answers[5]?.body.error).toMatchObject({ code: "E_EVENT_INVALID", field: "outcome" });
+    expect(await size()).toBe(start + 7 * 25);
+
+    // What was stored, by id (the events as read back).
+    const stored: Record<string, unknown> = {};
+    const n = await size();
+    for (let i = 0; i < n; i++) {
+      const { event: e } = (await (await get(`/v1/events/${i}`)).json()) as {
+        event: { id?: string; at: number };
+      };
+      if (e.id?.startsWith(`${tag}-`) !== true) continue;
+      // Keyed and compared without the server's tag and the integration time.
+      const { at: _at, id, ...rest } = e;
+      stored[id.slice(tag.length + 1)] = rest;
+    }
+    const untagged = (e: Record<string, unknown> | undefined) => {
+      const { id: _id, ...rest } = e ?? {};
+      return { v: 1, ...rest };
+    };
+    expect(stored["line-1"]).toEqual(untagged(lines[1]));
+    expect(stored["array-3"]).toEqual({ ...untagged(arr[0]), details: { "2": [3], a: 0 } });
+    expect(stored.one).toEqual(untagged(one));
+    expect(Object.keys(stored)).toHaveLength(6 + 2 + 7 * 25);
+    return stored;
+  } finally {
+    await stop(s);
+  }
+}
+
+describe("POST /v1/events through the built server", () => {
+  it("parses in an ingest worker exactly as on the main thread", { timeout: 90_000 }, async () => {
+    const inWorker = await exercise("1");
+    const onMain = await exercise("0");
+    expect(onMain).toEqual(inWorker);
+  });
+});
