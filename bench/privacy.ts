@@ -50,13 +50,17 @@ const ORIGIN = "example.com/logseal/bench";
 const PASSPHRASE = { passphrase: "bench passphrase" };
 
 // BENCH_SETS=clean,planted and BENCH_MODES="no privacy,masking" narrow a run (while profiling).
+// The corpora are pools of BENCH_POOL events (default 2,000) appended in turn, so with N above
+// the pool a planted value (by default its own subject) comes back every POOL events: the open
+// vault then reuses the subject's data key. BENCH_POOL=N makes every subject new.
+const POOL = Number(process.env.BENCH_POOL ?? 2_000);
 const only = (env: string | undefined) => (env === undefined ? undefined : new Set(env.split(",")));
 const onlySets = only(process.env.BENCH_SETS);
 const sets: Array<[string, Record<string, unknown>[]]> = (
   [
     ["demo", demoScenario({ days: 14 }).flatMap((d) => d.events)],
-    ["planted", piiCorpus({ count: 2000 }).map((e) => e.event)],
-    ["clean", cleanCorpus({ count: 2000 }).map((e) => e.event)],
+    ["planted", piiCorpus({ count: POOL }).map((e) => e.event)],
+    ["clean", cleanCorpus({ count: POOL }).map((e) => e.event)],
   ] as Array<[string, Record<string, unknown>[]]>
 ).filter(([name]) => onlySets === undefined || onlySets.has(name));
 
