@@ -165,9 +165,9 @@ const isLowerHexLetter = (c: number): boolean => c >= 0x61 && c <= 0x66;
  * `:`, `_`, upper-case letter, nor any letter of a token prefix or of a secret keyword
  * (test/privacy/detect.test.ts runs every detector on them). One result changes: the phone
  * detector alone takes the start of a UUID such as `00600000-0000-…` for a number after the
- * international prefix 00, a false positive that detect() no longer reports. (measured) Hashes and UUIDs were a
- * fifth of the strings of the clean corpus; skipping them took 3-4 µs of about 28 per event off
- * detection.
+ * international prefix 00, a false positive that detect() no longer reports. (measured) Hashes
+ * and UUIDs were a fifth of the strings of the clean corpus; skipping them took 3-4 µs of about
+ * 28 an event off detection.
  */
 function isHexId(t: string): boolean {
   const n = t.length;
