@@ -38,6 +38,14 @@ export interface Census {
    * identifiers are.
    */
   freeDigits: number;
+  /**
+   * The most free digits in one chain: free digit runs joined by one or two of ` `, `-`, `.`,
+   * `(`, `)`. A card number (13+ digits, single spaces or dashes), an SSN (9) and a phone
+   * number (8+, at most two of those separators in a row) each lie in one chain, while the
+   * digits of a path, a sentence or a date (`step-81983/model-00001-of-00008`, `2026-03-29`)
+   * are spread over short ones.
+   */
+  chain: number;
   /** Words that start with two letters and two digits, as an IBAN does. */
   ibanStarts: number;
   dots: number;
@@ -62,12 +70,19 @@ export function census(text: string): Census {
   let ats = 0;
   let run = 0; // length of the current run of digits
   let runFree = false; // the current run has no word character on its left
+  let chain = 0; // free digits in the current chain
+  let maxChain = 0;
+  let gap = -1; // separators since the last free run of the chain; -1: no chain to extend
+  let joined = false; // the current run continues the chain
   let word = 0; // length of the current word (run of word characters)
   let letters = 0; // letters at the start of the current word
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0x30 && c <= 0x39) {
-      if (run === 0) runFree = word === 0;
+      if (run === 0) {
+        runFree = word === 0;
+        joined = gap > 0;
+      }
       if (word === 2 && letters === 2) ibanStarts++;
       run++;
       digits++;
@@ -77,8 +92,19 @@ export function census(text: string): Census {
     const isLetter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
     const isWordChar = isLetter || c === 0x5f;
     if (run > 0) {
-      if (runFree && !isWordChar) freeDigits += run;
+      if (runFree && !isWordChar) {
+        freeDigits += run;
+        chain = joined ? chain + run : run;
+        if (chain > maxChain) maxChain = chain;
+        gap = 0;
+      } else gap = -1;
       run = 0;
+    }
+    if (gap >= 0) {
+      gap =
+        gap < 2 && (c === 0x20 || c === 0x2d || c === 0x2e || c === 0x28 || c === 0x29)
+          ? gap + 1
+          : -1;
     }
     if (isWordChar) {
       if (isLetter && letters === word) letters++;
@@ -92,8 +118,13 @@ export function census(text: string): Census {
     else if (c === 0x3d) equals++;
     else if (c === 0x40) ats++;
   }
-  if (run > 0 && runFree) freeDigits += run;
+  if (run > 0 && runFree) {
+    freeDigits += run;
+    chain = joined ? chain + run : run;
+    if (chain > maxChain) maxChain = chain;
+  }
   const out = CENSUS;
+  out.chain = maxChain;
   out.digits = digits;
   out.freeDigits = freeDigits;
   out.ibanStarts = ibanStarts;
@@ -107,6 +138,7 @@ export function census(text: string): Census {
 const CENSUS: Census = {
   digits: 0,
   freeDigits: 0,
+  chain: 0,
   ibanStarts: 0,
   dots: 0,
   colons: 0,

@@ -19,7 +19,7 @@ import type { AppendTransform, TransformContext, TransformResult } from "../log.
 import type { Put } from "../store/level-store.js";
 import { type MaskedSecret, maskEvent } from "./mask.js";
 import { DEFAULT_POLICY, type Policy } from "./policy.js";
-import { erasedKey, placeKey, type Vault } from "./vault.js";
+import { dataKeyKey, erasedKey, placeKey, type Vault } from "./vault.js";
 
 /** Puts to write with one particular input object, when it is appended (erasure). */
 const attached = new WeakMap<object, Put[]>();
@@ -115,37 +115,45 @@ export class PrivacyHook implements AppendTransform {
       if (sid === undefined || index === undefined) continue;
       p.push({ key: erasedKey(sid), value: utf8(JSON.stringify({ entry: index })) });
     }
-    if (secrets === undefined || this.vault === undefined) return p;
-    const vault = this.vault;
-    const sids = new Map<string, string>();
-    for (const list of secrets) {
-      for (const s of list ?? []) {
-        if (!sids.has(s.subject)) sids.set(s.subject, vault.sid(s.subject));
+    if (this.vault !== undefined) {
+      for (let i = 0; i < count; i++) {
+        const v = values[i];
+        const sid = typeof v === "object" && v !== null ? erasing.get(v) : undefined;
+        if (sid === undefined || indexes[i] === undefined) continue;
+        // An erasure forgets the subject's remembered key in the batch that destroys its keys,
+        // and destroys that key too if the erasure did not list it (drawn by a batch appended
+        // after it read the subject's keys).
+        for (const kid of this.vault.subjectKeys.forget(sid)) {
+          p.push({ key: dataKeyKey(sid, kid), value: EMPTY });
+        }
       }
     }
+    if (secrets === undefined || this.vault === undefined) return p;
+    const vault = this.vault;
     // Keys only for the subjects of inputs that are appended.
     const needed = new Set<string>();
     for (let i = 0; i < count; i++) {
       if (indexes[i] === undefined) continue;
-      for (const s of secrets[i] ?? []) needed.add(sids.get(s.subject) as string);
+      for (const s of secrets[i] ?? []) needed.add(s.subject);
     }
-    const dataKeys = vault.newDataKeys(needed);
+    const dataKeys = vault.keysFor(needed);
+    // Each key's wrapped record once per batch, also when a batch before wrote it: the same
+    // bytes, and the batch that drew it may have failed.
+    const written = new Set<string>();
     for (let i = 0; i < count; i++) {
       const list = secrets[i];
       const index = indexes[i];
       if (list === undefined || index === undefined) continue;
-      const used = new Set<string>();
       for (let n = 0; n < list.length; n++) {
         const s = list[n] as MaskedSecret;
-        const sid = sids.get(s.subject) as string;
-        const k = dataKeys.get(sid);
+        const k = dataKeys.get(s.subject);
         if (k === undefined) continue;
-        if (!used.has(sid)) {
-          used.add(sid);
+        if (!written.has(s.subject)) {
+          written.add(s.subject);
           p.push(k.put);
         }
         p.push(vault.sealValue(k, s.commit, s.value, s.salt));
-        p.push({ key: placeKey(sid, index, n), value: EMPTY });
+        p.push({ key: placeKey(k.sid, index, n), value: EMPTY });
       }
     }
     return p;

@@ -85,7 +85,18 @@ interface Compiled {
   subject: PathSegment[][];
   kinds: Kind[] | undefined;
   needsKey: boolean;
+  /**
+   * Member names in which the detectors found nothing under this policy's kinds. (measured)
+   * An event of the test corpus has about 28 member names, nearly all the same from one event
+   * to the next, and scanning them was the largest single part of detection on the clean
+   * corpus (6.7 of 28.7 µs per event). A name with nothing found goes into the leaf as it is,
+   * so remembering it here keeps nothing that the log does not keep anyway.
+   */
+  cleanNames: Set<string>;
 }
+
+/** Bound of `cleanNames` (cleared when full: names beyond it are unusual, not hot). */
+const CLEAN_NAMES_MAX = 4096;
 
 const cache = new WeakMap<object, Compiled>();
 
@@ -100,6 +111,7 @@ function compiled(policy: Policy): Compiled {
       subject,
       kinds: p.kinds.length === 16 ? undefined : p.kinds,
       needsKey: rules.some((r) => r.action === "pseudonymise"),
+      cleanNames: new Set(),
     };
     cache.set(policy, c);
   }
@@ -369,7 +381,14 @@ class Masker {
 
   /** Findings in a member name. */
   private detectName(name: string): Finding[] {
-    return detectIn(name, undefined, this.kinds);
+    const clean = this.c.cleanNames;
+    if (clean.has(name)) return NONE;
+    const found = detectIn(name, undefined, this.kinds);
+    if (found.length === 0) {
+      if (clean.size >= CLEAN_NAMES_MAX) clean.clear();
+      clean.add(name);
+    }
+    return found;
   }
 
   private step(states: number[][], step: Step): number[][] {

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { detectCards, isCardNumber, luhn } from "../../src/privacy/card.js";
-import { entropy } from "../../src/privacy/chars.js";
+import { census, entropy } from "../../src/privacy/chars.js";
 import { detectEmails, validDomain } from "../../src/privacy/email.js";
 import type { Finding } from "../../src/privacy/finding.js";
 import { detectGenericSecrets, secretName, words } from "../../src/privacy/generic.js";
@@ -471,5 +471,109 @@ describe("ISO timestamps, which detect() skips without running the detectors", (
     ]);
     expect(detect("jane@example.com 2026-11-26").map((f) => f.kind)).toEqual(["email"]);
     expect(detect("2026-11-26T10:00:00+01:00:4111 1111 1111 1111").length).toBeGreaterThan(0);
+  });
+});
+
+describe("hex ids, which detect() skips without running the detectors", () => {
+  // A hash in lower-case hex (with a letter, not starting like an IBAN) or a UUID: every
+  // detector on its own must find nothing, whatever the member name (unless it says secret), so
+  // that the shortcut changes no result. Digit-heavy on purpose: that is where cards, phone
+  // numbers and SSNs would be.
+  const HEX = "0123456789abcdef";
+  const hexChar = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(..."0123456789") },
+    { weight: 1, arbitrary: fc.constantFrom(...HEX) },
+  );
+  const hexRun = (min: number, max: number) =>
+    fc.array(hexChar, { minLength: min, maxLength: max }).map((a) => a.join(""));
+  const hash = hexRun(16, 80).filter((t) => /[a-f]/.test(t) && !/^[a-f]{2}[0-9]{2}/.test(t));
+  const uuid = fc
+    .tuple(hexRun(8, 8), hexRun(4, 4), hexRun(4, 4), hexRun(4, 4), hexRun(12, 12), fc.boolean())
+    .map(([a, b, c, d, e, upper]) => {
+      const u = `${a}-${b}-${c}-${d}-${e}`;
+      return upper ? u.toUpperCase() : u;
+    });
+  const DETECTORS = [
+    detectCards,
+    detectEmails,
+    detectGenericSecrets,
+    detectIbans,
+    detectIpv4,
+    detectIpv6,
+    detectPhones,
+    detectSsns,
+    detectAwsSecrets,
+    detectPrivateKeys,
+    detectTokens,
+  ];
+
+  it("no detector finds anything in one, under a member name that does not say secret", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(hash, uuid),
+        fc.constantFrom(undefined, "ssn", "phone", "sha256", "request_id", "card", "iban"),
+        (text, key) => {
+          for (const run of DETECTORS) {
+            // The one difference: the phone detector alone reads the start of a UUID such as
+            // 00600000-0000-… as a number after the international prefix 00; detect() does
+            // not (an id, not personal data: one false positive fewer).
+            if (run === detectPhones && text.length === 36) continue;
+            const out: Finding[] = [];
+            run({ text, key }, out);
+            expect(out, `${run.name} on ${text} (${key})`).toEqual([]);
+          }
+          expect(detect(text, key === undefined ? {} : { key })).toEqual([]);
+        },
+      ),
+      { numRuns: Number(process.env.LOGSEAL_PROPERTY_RUNS ?? 3000) },
+    );
+  });
+
+  it("still scans a lower-case IBAN, a secret's value, and hex with other characters", () => {
+    expect(detect("de89370400440532013000").map((f) => f.kind)).toEqual(["iban"]);
+    const hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    expect(detect(hex, { key: "api_key" }).map((f) => f.kind)).toEqual(["secret"]);
+    expect(detect(`${hex.slice(0, 20)} +44 7700 900789`).map((f) => f.kind)).toEqual(["phone"]);
+  });
+});
+
+describe("the census's digit chain, which decides whether the card, SSN and phone detectors run", () => {
+  // What those detectors find must lie in one chain of free digits at least as long as the
+  // census says: otherwise detect() would skip a detector that had something to find.
+  const text = fc
+    .array(
+      fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(..."0123456789") },
+        { weight: 3, arbitrary: fc.constantFrom(" ", "-", ".", "(", ")", "+", "/", ",") },
+        { weight: 1, arbitrary: fc.constantFrom("a", "x", "_", ":", "é") },
+      ),
+      { maxLength: 48 },
+    )
+    .map((a) => a.join(""));
+
+  it("holds every card number, SSN and phone number the detectors find", () => {
+    fc.assert(
+      fc.property(text, fc.constantFrom(undefined, "ssn"), (t, key) => {
+        const c = census(t).chain;
+        for (const [run, min] of [
+          [detectCards, 13],
+          [detectSsns, 9],
+          [detectPhones, 8],
+        ] as const) {
+          const out: Finding[] = [];
+          run({ text: t, key }, out);
+          if (out.length > 0)
+            expect(c, `${run.name} on ${JSON.stringify(t)}`).toBeGreaterThanOrEqual(min);
+        }
+      }),
+      { numRuns: Number(process.env.LOGSEAL_PROPERTY_RUNS ?? 3000) * 3 },
+    );
+  });
+
+  it("counts the digits of one number, not of the whole text", () => {
+    expect(census("+1 (415) 555-2671").chain).toBe(11);
+    expect(census("4242 4242 4242 4242").chain).toBe(16);
+    expect(census("between 2026-03-29 and 2026-06-14, 26 shards").chain).toBe(8);
+    expect(census("/mnt/ckpt/gpt2-xl/step-81983/model-00001-of-00008.safetensors").chain).toBe(5);
   });
 });
