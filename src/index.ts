@@ -131,6 +131,7 @@ export {
   parseTilePath,
   proveConsistency,
   proveInclusion,
+  TILE_WIDTH,
   tilePath,
   tilesForSize,
   treeHash,
