@@ -229,6 +229,7 @@ export class LocalSource implements DataSource {
       onProgress: run.onProgress,
       onFailure: run.onFailure,
       workers: 1,
+      releaseMemory: true,
     });
   }
 
