@@ -38,6 +38,11 @@ export interface AppProps {
   soa?: Soa | undefined;
   /** Called when the user quits (q at the root, Ctrl-C). */
   onQuit?: () => void;
+  /**
+   * Draws the frame Ink's throttle holds back (`frames.ts`): called after each key's update,
+   * so a key's frame never waits behind a follow tick's.
+   */
+  flushFrame?: () => void;
 }
 
 const TITLES: Record<Screen, string> = {
@@ -260,10 +265,16 @@ export function App(props: AppProps) {
     if (message !== undefined) setMessage(undefined);
     act(a);
   };
-  // One stable handler (Ink 6 re-subscribes useInput whenever the handler changes).
+  const flushFrame = useRef(props.flushFrame);
+  flushFrame.current = props.flushFrame;
+  // One stable handler (Ink 6 re-subscribes useInput whenever the handler changes). The key's
+  // update is committed when Ink's input batch ends; the microtask runs after that commit.
   const onInput = useCallback(
-    (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) =>
-      latest.current(input, key),
+    (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
+      latest.current(input, key);
+      const flush = flushFrame.current;
+      if (flush !== undefined) queueMicrotask(flush);
+    },
     [],
   );
   useInput(onInput);

@@ -42,21 +42,25 @@ export function register(program: Command): void {
             "logseal tui needs a terminal (stdin and stdout must be TTYs): run it in one, or use --json for a summary (logseal query and show work without one)",
           );
         }
+        // React's production build: (measured, bench:tui) its development build doubles the
+        // render time of a frame.
+        process.env.NODE_ENV ??= "production";
+        if (tty) {
+          // Ink reads CI when it loads (is-in-ci) and, when set, draws nothing until the app
+          // exits: in a real terminal with CI=1 in the environment (a CI runner's shell, a
+          // dev container) the TUI would sit on a blank screen. The terminal is interactive.
+          delete process.env.CI;
+          delete process.env.CONTINUOUS_INTEGRATION;
+        }
+        // Loading Ink, React and the screens is CPU work and opening the store mostly I/O on
+        // libuv's threads: started first, the two overlap before the first frame.
+        const ui = import("../../tui/main.js");
+        ui.catch(() => {}); // awaited below; an early failure must not be unhandled
         return withSource(
           storeDir(opts.store),
           remote,
           async (src) => {
-            // React's production build: (measured, bench:tui) its development build doubles the
-            // render time of a frame.
-            process.env.NODE_ENV ??= "production";
-            if (tty) {
-              // Ink reads CI when it loads (is-in-ci) and, when set, draws nothing until the app
-              // exits: in a real terminal with CI=1 in the environment (a CI runner's shell, a
-              // dev container) the TUI would sit on a blank screen. The terminal is interactive.
-              delete process.env.CI;
-              delete process.env.CONTINUOUS_INTEGRATION;
-            }
-            const { sourceFor, runTui } = await import("../../tui/main.js");
+            const { sourceFor, runTui } = await ui;
             const source = await sourceFor(src, remote.token);
             const keys =
               pinned.length > 0
