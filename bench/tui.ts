@@ -312,7 +312,7 @@ const ink = render(
     keys: { verifiers: [parseVkey(source.vkey)], pinned: false },
     size: { rows: ROWS, columns: COLUMNS },
     color: false,
-    flushFrame: () => flush(),
+    onKey: () => flush(),
   }),
   {
     // The options `logseal tui` renders with (not debug mode, which draws every commit at

@@ -39,10 +39,10 @@ export interface AppProps {
   /** Called when the user quits (q at the root, Ctrl-C). */
   onQuit?: () => void;
   /**
-   * Draws the frame Ink's throttle holds back (`frames.ts`): called after each key's update,
-   * so a key's frame never waits behind a follow tick's.
+   * Called on each key (`frames.ts`): the key's frame is then drawn at once, never held back
+   * by Ink's frame throttle behind a follow tick's frame.
    */
-  flushFrame?: () => void;
+  onKey?: () => void;
 }
 
 const TITLES: Record<Screen, string> = {
@@ -265,15 +265,13 @@ export function App(props: AppProps) {
     if (message !== undefined) setMessage(undefined);
     act(a);
   };
-  const flushFrame = useRef(props.flushFrame);
-  flushFrame.current = props.flushFrame;
-  // One stable handler (Ink 6 re-subscribes useInput whenever the handler changes). The key's
-  // update is committed when Ink's input batch ends; the microtask runs after that commit.
+  const onKey = useRef(props.onKey);
+  onKey.current = props.onKey;
+  // One stable handler (Ink 6 re-subscribes useInput whenever the handler changes).
   const onInput = useCallback(
     (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
+      onKey.current?.();
       latest.current(input, key);
-      const flush = flushFrame.current;
-      if (flush !== undefined) queueMicrotask(flush);
     },
     [],
   );

@@ -75,7 +75,7 @@ function Root(props: {
   keys: Keys;
   color: boolean;
   soa?: Soa | undefined;
-  flushFrame: () => void;
+  onKey: () => void;
 }) {
   const size = useTermSize();
   return (
@@ -85,7 +85,7 @@ function Root(props: {
       size={size}
       color={props.color}
       soa={props.soa}
-      flushFrame={props.flushFrame}
+      onKey={props.onKey}
     />
   );
 }
@@ -129,7 +129,7 @@ export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise
   let flush = () => {};
   try {
     const ink = render(
-      <Root source={source} keys={keys} color={color} soa={soa} flushFrame={() => flush()} />,
+      <Root source={source} keys={keys} color={color} soa={soa} onKey={() => flush()} />,
       INK_OPTIONS,
     );
     flush = frameFlusher(out);
