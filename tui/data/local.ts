@@ -17,7 +17,6 @@ import {
   query,
   type StoredCheckpoint,
   type VerifyReport,
-  verifyLog,
 } from "../../src/index.js";
 import { BLOCK_ROWS, RowBlocks } from "./blocks.js";
 import { type Filter, indexable, predicate } from "./filter.js";
@@ -25,6 +24,7 @@ import {
   type DataSource,
   FOLLOW_MS,
   type Row,
+  runVerifier,
   type ScanOptions,
   type ScanResult,
   type VerifyRun,
@@ -221,16 +221,7 @@ export class LocalSource implements DataSource {
   }
 
   verify(run: VerifyRun): Promise<VerifyReport> {
-    // (measured in verify.ts) one hashing worker is no slower than inline on 2 cores, and it
-    // keeps the SHA-256 work off the thread that draws the UI; reads are LevelDB's async I/O.
-    return verifyLog(this.#log.store, {
-      keys: run.keys,
-      signal: run.signal,
-      onProgress: run.onProgress,
-      onFailure: run.onFailure,
-      workers: 1,
-      releaseMemory: true,
-    });
+    return runVerifier(this.#log.store, run);
   }
 
   lineage(asset: string, direction: "up" | "down" | "both"): Promise<LineageGraph> {

@@ -19,7 +19,6 @@ import {
   TILE_WIDTH,
   tilePath,
   type VerifyReport,
-  verifyLog,
 } from "../../src/index.js";
 import { BLOCK_ROWS, RowBlocks } from "./blocks.js";
 import { type Filter, predicate } from "./filter.js";
@@ -28,6 +27,7 @@ import {
   type DataSource,
   FOLLOW_MS,
   type Row,
+  runVerifier,
   type ScanOptions,
   type ScanResult,
   type VerifyRun,
@@ -230,14 +230,10 @@ export class ServerSource implements DataSource {
   }
 
   async verify(run: VerifyRun): Promise<VerifyReport> {
-    const reader = await TilesOverHttp.open(this.#client.url, this.#token, this.origin, this);
-    return verifyLog(reader, {
-      keys: run.keys,
-      signal: run.signal,
-      onProgress: run.onProgress,
-      onFailure: run.onFailure,
-      workers: 1,
-    });
+    return runVerifier(
+      await TilesOverHttp.open(this.#client.url, this.#token, this.origin, this),
+      run,
+    );
   }
 
   /** `GET /v1/lineage/<asset>`: the same graph the library answers on the store. */
