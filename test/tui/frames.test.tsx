@@ -105,7 +105,9 @@ describe("frames through Ink's throttle", () => {
     try {
       const first = await until(out, (t) => t.includes("[FOLLOW]"), 10_000);
       // The first frame written has the tail's rows, not placeholders.
-      expect(out.writes.find((w) => w.text.includes("[FOLLOW]"))?.text).toMatch(/^> +599 .*svc-ingest/m);
+      expect(out.writes.find((w) => w.text.includes("[FOLLOW]"))?.text).toMatch(
+        /^> +599 .*svc-ingest/m,
+      );
       const t = performance.now();
       input.send("k");
       const shown = await until(out, (x) => x.includes("[PAUSED]"), 10_000);
