@@ -10,6 +10,7 @@
  *   --keys K     key presses to time (default 300): k (detach) and G (re-attach) in turn
  *   --rate R     events appended per second while the keys are pressed (default 5000)
  *   --max-fps N  Ink's frame throttle instead of the one `logseal tui` uses (comparisons)
+ *   --no-flush   let a key's frame wait for Ink's throttle, as before tui/frames.ts (comparisons)
  *   --gap MS     a key every MS milliseconds (default 100, a brisk typist; 0: back to back)
  *   --server     read through `logseal serve` (a child process, dist/ built by the npm script)
  *                with the appends POSTed by another child process, as an SRE's TUI follows a
@@ -49,7 +50,9 @@ const { createElement, useState } = await import("react");
 const { App } = await import("../tui/app.js");
 const { LocalSource } = await import("../tui/data/local.js");
 const { ServerSource } = await import("../tui/data/server.js");
-const { INK_OPTIONS } = await import("../tui/main.js");
+const { INK_OPTIONS, readTail } = await import("../tui/main.js");
+const { frameFlusher, loadFrameFlusher } = await import("../tui/frames.js");
+await loadFrameFlusher();
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -293,17 +296,23 @@ const source =
     ? await ServerSource.connect(new LogClient(url, { token: tokens.viewer }), tokens.viewer)
     : new LocalSource(opened as Log, { owned: false });
 const size = source.size();
+// As `logseal tui` does before its first frame (tui/main.tsx).
+await readTail(source, ROWS);
 const stdout = new Out();
 const stdin = new In();
 const renderTimes: number[] = [];
 const tail = new RegExp(`^> +${size - 1} `, "m");
 const first = stdout.next((f) => tail.test(f));
+// As `logseal tui` does (tui/main.tsx): a key's frame is not held back by Ink's throttle;
+// --no-flush measures without it.
+let flush = () => {};
 const ink = render(
   createElement(App, {
     source,
     keys: { verifiers: [parseVkey(source.vkey)], pinned: false },
     size: { rows: ROWS, columns: COLUMNS },
     color: false,
+    onKey: () => flush(),
   }),
   {
     // The options `logseal tui` renders with (not debug mode, which draws every commit at
@@ -315,6 +324,7 @@ const ink = render(
     onRender: ({ renderTime }) => renderTimes.push(renderTime),
   },
 );
+if (!args.includes("--no-flush")) flush = frameFlusher(stdout);
 await first;
 const firstFrameMs = performance.now() - t0;
 log(

@@ -132,6 +132,7 @@ export {
   parseTilePath,
   proveConsistency,
   proveInclusion,
+  TILE_WIDTH,
   tilePath,
   tilesForSize,
   treeHash,

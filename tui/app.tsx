@@ -38,6 +38,11 @@ export interface AppProps {
   soa?: Soa | undefined;
   /** Called when the user quits (q at the root, Ctrl-C). */
   onQuit?: () => void;
+  /**
+   * Called on each key (`frames.ts`): the key's frame is then drawn at once, never held back
+   * by Ink's frame throttle behind a follow tick's frame.
+   */
+  onKey?: () => void;
 }
 
 const TITLES: Record<Screen, string> = {
@@ -260,10 +265,14 @@ export function App(props: AppProps) {
     if (message !== undefined) setMessage(undefined);
     act(a);
   };
+  const onKey = useRef(props.onKey);
+  onKey.current = props.onKey;
   // One stable handler (Ink 6 re-subscribes useInput whenever the handler changes).
   const onInput = useCallback(
-    (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) =>
-      latest.current(input, key),
+    (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
+      onKey.current?.();
+      latest.current(input, key);
+    },
     [],
   );
   useInput(onInput);

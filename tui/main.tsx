@@ -11,6 +11,7 @@ import type { Keys } from "./context.js";
 import { LocalSource } from "./data/local.js";
 import { ServerSource } from "./data/server.js";
 import type { DataSource } from "./data/source.js";
+import { frameFlusher, loadFrameFlusher } from "./frames.js";
 
 /**
  * How `logseal tui` renders (the benchmark uses the same). Ctrl-C goes through the app's own
@@ -42,6 +43,15 @@ export async function sourceFor(
     : ServerSource.connect(src.client, token);
 }
 
+/**
+ * Reads the rows the first frame shows (the tail) before it is drawn: the first frame then has
+ * them, instead of a frame of placeholders, a read and a second frame.
+ */
+export async function readTail(source: DataSource, rows: number): Promise<void> {
+  const size = source.size();
+  if (size > 0) await source.rows(Math.max(0, size - rows), rows).catch(() => {});
+}
+
 /** The terminal's size, redrawn on resize (Ink 6's useStdout does not re-render on resize). */
 function useTermSize(): { rows: number; columns: number } {
   const { stdout } = useStdout();
@@ -62,10 +72,23 @@ function useTermSize(): { rows: number; columns: number } {
   return size;
 }
 
-function Root(props: { source: DataSource; keys: Keys; color: boolean; soa?: Soa | undefined }) {
+function Root(props: {
+  source: DataSource;
+  keys: Keys;
+  color: boolean;
+  soa?: Soa | undefined;
+  onKey: () => void;
+}) {
   const size = useTermSize();
   return (
-    <App source={props.source} keys={props.keys} size={size} color={props.color} soa={props.soa} />
+    <App
+      source={props.source}
+      keys={props.keys}
+      size={size}
+      color={props.color}
+      soa={props.soa}
+      onKey={props.onKey}
+    />
   );
 }
 
@@ -103,8 +126,15 @@ export async function runTui(source: DataSource, keys: Keys, soa?: Soa): Promise
   out.write(ENTER_ALT);
   const color = process.env.NO_COLOR === undefined || process.env.NO_COLOR === "";
   let code = 0;
+  await Promise.all([loadFrameFlusher(), readTail(source, out.rows || 24)]);
+  // Set once Ink's instance exists (render creates it); keys before that draw unthrottled.
+  let flush = () => {};
   try {
-    const ink = render(<Root source={source} keys={keys} color={color} soa={soa} />, INK_OPTIONS);
+    const ink = render(
+      <Root source={source} keys={keys} color={color} soa={soa} onKey={() => flush()} />,
+      INK_OPTIONS,
+    );
+    flush = frameFlusher(out);
     try {
       await ink.waitUntilExit();
     } catch (e) {

@@ -17,21 +17,19 @@ import {
   query,
   type StoredCheckpoint,
   type VerifyReport,
-  verifyLog,
 } from "../../src/index.js";
+import { BLOCK_ROWS, RowBlocks } from "./blocks.js";
 import { type Filter, indexable, predicate } from "./filter.js";
 import {
   type DataSource,
   FOLLOW_MS,
   type Row,
+  runVerifier,
   type ScanOptions,
   type ScanResult,
   type VerifyRun,
 } from "./source.js";
 
-const WIDTH = 256;
-/** Decoded bundles kept: 64 × 256 = 16k rows, a few MB whatever the log size. */
-const CACHE_BUNDLES = 64;
 /** The rows at the tail read ahead of announcing a growth: more than a screen holds. */
 const TAIL_ROWS = 200;
 /** Rows a query page or a scan batch holds. */
@@ -49,8 +47,8 @@ export class LocalSource implements DataSource {
   readonly kind = "store" as const;
   readonly label: string;
   readonly #log: Log;
-  readonly #cache = new Map<number, Row[]>();
-  readonly #loading = new Map<number, Promise<Row[]>>();
+  /** Decoded bundles, read by entry bundle. */
+  readonly #blocks: RowBlocks;
   /** Whether `close` also closes the log (false when the caller lent it). */
   readonly #owned: boolean;
 
@@ -58,6 +56,10 @@ export class LocalSource implements DataSource {
     this.#log = log;
     this.label = log.dir;
     this.#owned = options.owned ?? true;
+    this.#blocks = new RowBlocks(
+      (n, want) => this.#readBundle(n, want),
+      () => this.#log.size,
+    );
   }
 
   get origin(): string {
@@ -98,54 +100,24 @@ export class LocalSource implements DataSource {
     return () => clearInterval(timer);
   }
 
-  /** Bundle `n` decoded, up to the committed size (a bundle may have grown since). */
-  async #bundle(n: number): Promise<Row[]> {
-    const size = this.#log.size;
-    const want = Math.min(WIDTH, size - n * WIDTH);
-    const cached = this.#cache.get(n);
-    if (cached !== undefined && cached.length >= want) {
-      // Most recently used last.
-      this.#cache.delete(n);
-      this.#cache.set(n, cached);
-      return cached;
+  /** Bundle `n` decoded, its first `want` rows (a bundle may have grown since). */
+  async #readBundle(n: number, want: number): Promise<Row[]> {
+    const bytes = await this.#log.store.readBundle(n);
+    const leaves = bytes === undefined ? null : parseEntryBundle(bytes);
+    if (leaves === null || leaves.length < want) {
+      throw new Error(`entry bundle ${n} is damaged: run 'logseal verify'`);
     }
-    const pending = this.#loading.get(n);
-    if (pending !== undefined) return pending;
-    const p = (async () => {
-      const bytes = await this.#log.store.readBundle(n);
-      const leaves = bytes === undefined ? null : parseEntryBundle(bytes);
-      if (leaves === null || leaves.length < want) {
-        throw new Error(`entry bundle ${n} is damaged: run 'logseal verify'`);
-      }
-      const rows = leaves
-        .slice(0, want)
-        .map((leaf, i) => ({ index: n * WIDTH + i, event: decodeLeaf(leaf) }));
-      this.#cache.set(n, rows);
-      while (this.#cache.size > CACHE_BUNDLES) {
-        this.#cache.delete(this.#cache.keys().next().value as number);
-      }
-      return rows;
-    })();
-    this.#loading.set(n, p);
-    try {
-      return await p;
-    } finally {
-      this.#loading.delete(n);
-    }
+    return leaves
+      .slice(0, want)
+      .map((leaf, i) => ({ index: n * BLOCK_ROWS + i, event: decodeLeaf(leaf) }));
   }
 
   peek(index: number): Row | undefined {
-    return this.#cache.get(Math.floor(index / WIDTH))?.[index % WIDTH];
+    return this.#blocks.peek(index);
   }
 
-  async rows(start: number, count: number): Promise<Row[]> {
-    const end = Math.min(start + count, this.#log.size);
-    if (start >= end) return [];
-    const out: Row[] = [];
-    for (let n = Math.floor(start / WIDTH); n * WIDTH < end; n++) {
-      for (const r of await this.#bundle(n)) if (r.index >= start && r.index < end) out.push(r);
-    }
-    return out;
+  rows(start: number, count: number): Promise<Row[]> {
+    return this.#blocks.rows(start, count);
   }
 
   entry(index: number): Promise<Entry> {
@@ -206,15 +178,15 @@ export class LocalSource implements DataSource {
   ): Promise<void> {
     const test = predicate(filter);
     let batch: Row[] = [];
-    let n = Math.floor(from / WIDTH);
-    const last = Math.ceil(to / WIDTH);
+    let n = Math.floor(from / BLOCK_ROWS);
+    const last = Math.ceil(to / BLOCK_ROWS);
     for await (const { index, bytes } of this.#log.store.bundles(n, last)) {
       options.signal?.throwIfAborted();
       const leaves = parseEntryBundle(bytes);
       if (leaves === null)
         throw new Error(`entry bundle ${index} is damaged: run 'logseal verify'`);
       for (let i = 0; i < leaves.length; i++) {
-        const at = index * WIDTH + i;
+        const at = index * BLOCK_ROWS + i;
         if (at < from || at >= to) continue;
         const event = decodeLeaf(leaves[i] as Uint8Array);
         if (test(event)) batch.push({ index: at, event });
@@ -223,7 +195,7 @@ export class LocalSource implements DataSource {
       if (batch.length >= BATCH || n % 16 === 0) {
         if (batch.length > 0) options.onRows(batch);
         batch = [];
-        options.onProgress?.({ done: Math.min(n * WIDTH, to), total: to });
+        options.onProgress?.({ done: Math.min(n * BLOCK_ROWS, to), total: to });
         // Let the UI draw between slices of work.
         await new Promise((r) => setImmediate(r));
       }
@@ -249,15 +221,7 @@ export class LocalSource implements DataSource {
   }
 
   verify(run: VerifyRun): Promise<VerifyReport> {
-    // (measured in verify.ts) one hashing worker is no slower than inline on 2 cores, and it
-    // keeps the SHA-256 work off the thread that draws the UI; reads are LevelDB's async I/O.
-    return verifyLog(this.#log.store, {
-      keys: run.keys,
-      signal: run.signal,
-      onProgress: run.onProgress,
-      onFailure: run.onFailure,
-      workers: 1,
-    });
+    return runVerifier(this.#log.store, run);
   }
 
   lineage(asset: string, direction: "up" | "down" | "both"): Promise<LineageGraph> {

@@ -16,23 +16,22 @@ import {
   type LogReader,
   LogsealError,
   type StoredCheckpoint,
+  TILE_WIDTH,
   tilePath,
   type VerifyReport,
-  verifyLog,
 } from "../../src/index.js";
+import { BLOCK_ROWS, RowBlocks } from "./blocks.js";
 import { type Filter, predicate } from "./filter.js";
 import { tally } from "./local.js";
 import {
   type DataSource,
   FOLLOW_MS,
   type Row,
+  runVerifier,
   type ScanOptions,
   type ScanResult,
   type VerifyRun,
 } from "./source.js";
-
-const WIDTH = 256;
-const CACHE_BLOCKS = 64;
 
 function bytes(b64: string, what: string): Uint8Array {
   const b = fromBase64(b64);
@@ -49,7 +48,8 @@ export class ServerSource implements DataSource {
   readonly #client: LogClient;
   readonly #token: string | undefined;
   #size: number;
-  readonly #blocks = new Map<number, Row[]>();
+  /** Blocks of rows, read through the stream and filled from the live tail. */
+  readonly #blocks: RowBlocks;
   readonly #abort = new AbortController();
 
   private constructor(
@@ -63,6 +63,10 @@ export class ServerSource implements DataSource {
     this.origin = info.origin;
     this.vkey = info.vkey;
     this.#size = info.size;
+    this.#blocks = new RowBlocks(
+      (n, want) => this.#streamRange(n * BLOCK_ROWS, n * BLOCK_ROWS + want),
+      () => this.#size,
+    );
   }
 
   /** Connects: reads `GET /v1/log` (so a bad URL or token fails here, with its code). */
@@ -110,34 +114,17 @@ export class ServerSource implements DataSource {
    * and drew a frame of placeholders before each).
    */
   #remember(r: Row): void {
-    const n = Math.floor(r.index / WIDTH);
+    const n = Math.floor(r.index / BLOCK_ROWS);
     let block = this.#blocks.get(n);
-    if (block === undefined && r.index % WIDTH === 0) {
+    if (block === undefined && r.index % BLOCK_ROWS === 0) {
       block = [];
-      this.#blocks.set(n, block);
-      this.#evict();
+      this.#blocks.put(n, block);
     }
-    if (block !== undefined && block.length === r.index % WIDTH) block.push(r);
-  }
-
-  #evict(): void {
-    while (this.#blocks.size > CACHE_BLOCKS) {
-      this.#blocks.delete(this.#blocks.keys().next().value as number);
-    }
+    if (block !== undefined && block.length === r.index % BLOCK_ROWS) block.push(r);
   }
 
   peek(index: number): Row | undefined {
-    return this.#blocks.get(Math.floor(index / WIDTH))?.[index % WIDTH];
-  }
-
-  async #block(n: number): Promise<Row[]> {
-    const want = Math.min(WIDTH, this.#size - n * WIDTH);
-    const cached = this.#blocks.get(n);
-    if (cached !== undefined && cached.length >= want) return cached;
-    const rows = await this.#streamRange(n * WIDTH, n * WIDTH + want);
-    this.#blocks.set(n, rows);
-    this.#evict();
-    return rows;
+    return this.#blocks.peek(index);
   }
 
   /** Entries [from, to) through the stream (the API's way to read from any index on). */
@@ -155,13 +142,8 @@ export class ServerSource implements DataSource {
     return out;
   }
 
-  async rows(start: number, count: number): Promise<Row[]> {
-    const end = Math.min(start + count, this.#size);
-    const out: Row[] = [];
-    for (let n = Math.floor(start / WIDTH); n * WIDTH < end; n++) {
-      for (const r of await this.#block(n)) if (r.index >= start && r.index < end) out.push(r);
-    }
-    return out;
+  rows(start: number, count: number): Promise<Row[]> {
+    return this.#blocks.rows(start, count);
   }
 
   entry(index: number): Promise<Entry> {
@@ -248,14 +230,10 @@ export class ServerSource implements DataSource {
   }
 
   async verify(run: VerifyRun): Promise<VerifyReport> {
-    const reader = await TilesOverHttp.open(this.#client.url, this.#token, this.origin, this);
-    return verifyLog(reader, {
-      keys: run.keys,
-      signal: run.signal,
-      onProgress: run.onProgress,
-      onFailure: run.onFailure,
-      workers: 1,
-    });
+    return runVerifier(
+      await TilesOverHttp.open(this.#client.url, this.#token, this.origin, this),
+      run,
+    );
   }
 
   /** `GET /v1/lineage/<asset>`: the same graph the library answers on the store. */
@@ -340,17 +318,18 @@ class TilesOverHttp implements LogReader {
   }
 
   readBundle(index: number): Promise<Uint8Array | undefined> {
-    const w = Math.min(WIDTH, this.#size - index * WIDTH);
+    const w = Math.min(TILE_WIDTH, this.#size - index * TILE_WIDTH);
     if (w <= 0) return Promise.resolve(undefined);
-    return this.#get(entriesPath(index, w === WIDTH ? undefined : w));
+    return this.#get(entriesPath(index, w === TILE_WIDTH ? undefined : w));
   }
 
   async readTile(level: number, index: number): Promise<Uint8Array> {
-    const count = Math.floor(this.#size / WIDTH ** level);
-    const w = Math.min(WIDTH, count - index * WIDTH);
+    const count = Math.floor(this.#size / TILE_WIDTH ** level);
+    const w = Math.min(TILE_WIDTH, count - index * TILE_WIDTH);
     if (w <= 0) return new Uint8Array(0);
     return (
-      (await this.#get(tilePath(level, index, w === WIDTH ? undefined : w))) ?? new Uint8Array(0)
+      (await this.#get(tilePath(level, index, w === TILE_WIDTH ? undefined : w))) ??
+      new Uint8Array(0)
     );
   }
 

@@ -22,15 +22,20 @@ import {
   type TilesOptions,
   TilesReader,
   type VerifyReport,
-  verifyLog,
 } from "../../src/index.js";
+import { BLOCK_ROWS, RowBlocks } from "./blocks.js";
 import { type Filter, predicate } from "./filter.js";
 import { tally } from "./local.js";
-import type { DataSource, Row, ScanOptions, ScanResult, VerifyRun } from "./source.js";
+import {
+  type DataSource,
+  type Row,
+  runVerifier,
+  type ScanOptions,
+  type ScanResult,
+  type VerifyRun,
+} from "./source.js";
 
-const WIDTH = 256;
-/** Decoded bundles kept: 64 × 256 = 16k rows, a few MB whatever the log size. */
-const CACHE_BUNDLES = 64;
+const WIDTH = BLOCK_ROWS;
 /** Rows a scan batch holds before it is handed to the screen. */
 const BATCH = 4096;
 /** Bundles a scan reads ahead over HTTP (each a round trip). */
@@ -52,8 +57,8 @@ export class TilesSource implements DataSource {
   readonly #options: TilesOptions;
   #reader: TilesReader;
   #size: number;
-  readonly #cache = new Map<number, Row[]>();
-  readonly #loading = new Map<number, Promise<Row[]>>();
+  /** Decoded bundles, as the other sources keep them. */
+  readonly #blocks: RowBlocks;
 
   private constructor(location: string, reader: TilesReader, size: number, options: TilesOptions) {
     this.label = location;
@@ -61,6 +66,13 @@ export class TilesSource implements DataSource {
     this.origin = reader.origin;
     this.#size = size;
     this.#options = options;
+    this.#blocks = new RowBlocks(
+      async (n, want) =>
+        (await this.#leaves(n))
+          .slice(0, want)
+          .map((leaf, i) => ({ index: n * BLOCK_ROWS + i, event: decodeLeaf(leaf) })),
+      () => this.#size,
+    );
   }
 
   /**
@@ -118,44 +130,12 @@ export class TilesSource implements DataSource {
     return leaves.slice(0, want);
   }
 
-  async #bundle(n: number): Promise<Row[]> {
-    const want = Math.min(WIDTH, this.#size - n * WIDTH);
-    const cached = this.#cache.get(n);
-    if (cached !== undefined && cached.length >= want) {
-      this.#cache.delete(n);
-      this.#cache.set(n, cached);
-      return cached;
-    }
-    const pending = this.#loading.get(n);
-    if (pending !== undefined) return pending;
-    const p = this.#leaves(n).then((leaves) => {
-      const rows = leaves.map((leaf, i) => ({ index: n * WIDTH + i, event: decodeLeaf(leaf) }));
-      this.#cache.set(n, rows);
-      while (this.#cache.size > CACHE_BUNDLES) {
-        this.#cache.delete(this.#cache.keys().next().value as number);
-      }
-      return rows;
-    });
-    this.#loading.set(n, p);
-    try {
-      return await p;
-    } finally {
-      this.#loading.delete(n);
-    }
-  }
-
   peek(index: number): Row | undefined {
-    return this.#cache.get(Math.floor(index / WIDTH))?.[index % WIDTH];
+    return this.#blocks.peek(index);
   }
 
-  async rows(start: number, count: number): Promise<Row[]> {
-    const end = Math.min(start + count, this.#size);
-    if (start >= end) return [];
-    const out: Row[] = [];
-    for (let n = Math.floor(start / WIDTH); n * WIDTH < end; n++) {
-      for (const r of await this.#bundle(n)) if (r.index >= start && r.index < end) out.push(r);
-    }
-    return out;
+  rows(start: number, count: number): Promise<Row[]> {
+    return this.#blocks.rows(start, count);
   }
 
   async entry(index: number): Promise<Entry> {
@@ -220,13 +200,7 @@ export class TilesSource implements DataSource {
   }
 
   verify(run: VerifyRun): Promise<VerifyReport> {
-    return verifyLog(this.#reader, {
-      keys: run.keys,
-      signal: run.signal,
-      onProgress: run.onProgress,
-      onFailure: run.onFailure,
-      workers: 1,
-    });
+    return runVerifier(this.#reader, run);
   }
 
   async lineage(): Promise<LineageGraph> {

@@ -104,6 +104,8 @@ export class FilterView implements View {
   #error: string | undefined;
   /** Scans run one after the other (the first, then each growth of the log). */
   #chain: Promise<void> = Promise.resolve();
+  /** When the rows found last redrew the list. */
+  #shown = 0;
 
   constructor(source: DataSource, filter: Filter, onChange: () => void) {
     this.#source = source;
@@ -122,6 +124,11 @@ export class FilterView implements View {
           signal: this.#abort.signal,
           onRows: (rows: Row[]) => {
             for (const row of rows) this.#hits.push(row.index);
+            // A scan through every entry finds rows many times a second: each change is a
+            // frame, so at most ten a second (the end of the scan always draws, below).
+            const now = Date.now();
+            if (now - this.#shown < 100) return;
+            this.#shown = now;
             this.#onChange();
           },
           onProgress: (p) => {

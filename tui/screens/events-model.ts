@@ -3,6 +3,7 @@
  * view (all entries or a filter's), the list position, follow mode, marks and the search.
  */
 import { isLogsealError, parseTime } from "../../src/index.js";
+import { BLOCK_ROWS } from "../data/blocks.js";
 import { parseFilter } from "../data/filter.js";
 import type { DataSource } from "../data/source.js";
 import { AllView, FilterView, IndexList, Search, type View } from "../data/view.js";
@@ -78,10 +79,10 @@ export class EventsModel {
     for (let pos = top; pos < end; pos++) {
       const index = this.view.indexAt(pos);
       if (this.source.peek(index) !== undefined) continue;
-      const block = Math.floor(index / 256);
+      const block = Math.floor(index / BLOCK_ROWS);
       if (this.#pending.has(block)) continue;
       this.#pending.add(block);
-      this.source.rows(block * 256, 256).then(
+      this.source.rows(block * BLOCK_ROWS, BLOCK_ROWS).then(
         () => {
           this.#pending.delete(block);
           this.changed();
