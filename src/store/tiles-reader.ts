@@ -19,7 +19,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { fromUtf8 } from "../bytes.js";
+import { concatBytes, fromUtf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import {
   bundlePrefixLength,
@@ -309,14 +309,7 @@ async function readBody(res: Response, url: string): Promise<Uint8Array> {
       cause: e,
     });
   }
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(...parts);
 }
 
 /**
