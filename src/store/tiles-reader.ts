@@ -233,8 +233,7 @@ function httpFetch(prefix: string, options: TilesOptions): Fetch {
       { location: { field: "tiles" } },
     );
   }
-  const headers: Record<string, string> = { accept: "application/octet-stream, text/plain" };
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const headers = requestHeaders(options, "application/octet-stream, text/plain");
   const timeout = options.timeout ?? 30_000;
   return async (path) => {
     const url = join1(prefix, path);
@@ -246,6 +245,13 @@ function httpFetch(prefix: string, options: TilesOptions): Fetch {
     if (res.status !== 200) throw await refusal(res, url);
     return readBody(res, url);
   };
+}
+
+/** The headers of every request: what it accepts, and the bearer token when there is one. */
+function requestHeaders(options: TilesOptions, accept: string): Record<string, string> {
+  return options.token === undefined
+    ? { accept }
+    : { accept, authorization: `Bearer ${options.token}` };
 }
 
 async function request(url: string, headers: Record<string, string>, timeout: number) {
@@ -324,8 +330,7 @@ async function serverHistory(
   size: number,
 ): Promise<StoredCheckpoint[]> {
   const url = join1(prefix, "v1/checkpoints");
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const headers = requestHeaders(options, "application/json");
   const res = await request(url, headers, options.timeout ?? 30_000);
   if (res.status === 403 || res.status === 404) {
     await res.body?.cancel();

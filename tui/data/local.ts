@@ -21,8 +21,11 @@ import {
 import { BLOCK_ROWS, RowBlocks } from "./blocks.js";
 import { type Filter, indexable, predicate } from "./filter.js";
 import {
+  type ControlCounts,
+  type CountOptions,
   type DataSource,
   FOLLOW_MS,
+  type Period,
   type Row,
   runVerifier,
   type ScanOptions,
@@ -228,14 +231,7 @@ export class LocalSource implements DataSource {
     return lineage(this.#log.store, asset, { direction });
   }
 
-  async controlCounts(
-    period: { since?: number; until?: number },
-    options: {
-      cap: number;
-      signal?: AbortSignal;
-      onProgress?: (p: { done: number; total: number }) => void;
-    },
-  ) {
+  async controlCounts(period: Period, options: CountOptions): Promise<ControlCounts> {
     const counts = new Map<string, number>();
     const capped = new Set<string>();
     try {

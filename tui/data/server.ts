@@ -24,8 +24,11 @@ import { BLOCK_ROWS, RowBlocks } from "./blocks.js";
 import { type Filter, predicate } from "./filter.js";
 import { tally } from "./local.js";
 import {
+  type ControlCounts,
+  type CountOptions,
   type DataSource,
   FOLLOW_MS,
+  type Period,
   type Row,
   runVerifier,
   type ScanOptions,
@@ -241,14 +244,7 @@ export class ServerSource implements DataSource {
     return this.#client.lineage(asset, { direction });
   }
 
-  async controlCounts(
-    period: { since?: number; until?: number },
-    options: {
-      cap: number;
-      signal?: AbortSignal;
-      onProgress?: (p: { done: number; total: number }) => void;
-    },
-  ) {
+  async controlCounts(period: Period, options: CountOptions): Promise<ControlCounts> {
     const counts = new Map<string, number>();
     await this.scan(
       { text: "", terms: [], ...period },

@@ -86,6 +86,26 @@ export function runVerifier(reader: LogReader, run: VerifyRun): Promise<VerifyRe
   });
 }
 
+/** The window on the events' `ts` that control counts cover. */
+export interface Period {
+  since?: number;
+  until?: number;
+}
+
+/** Options of {@link DataSource.controlCounts}. */
+export interface CountOptions {
+  cap: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ScanProgress) => void;
+}
+
+/** Evidence counts per control id, with the ids whose count stopped at the cap. */
+export interface ControlCounts {
+  counts: Map<string, number>;
+  capped: Set<string>;
+  via: ScanResult;
+}
+
 export interface DataSource {
   readonly kind: "store" | "server" | "tiles";
   /** Where it reads: the store directory, the server URL, the tiles directory or prefix. */
@@ -116,9 +136,6 @@ export interface DataSource {
    * Evidence counts per control id for `ts` in [since, until); `capped` holds the controls
    * whose count stopped at `cap` (shown as "cap+").
    */
-  controlCounts(
-    period: { since?: number; until?: number },
-    options: { cap: number; signal?: AbortSignal; onProgress?: (p: ScanProgress) => void },
-  ): Promise<{ counts: Map<string, number>; capped: Set<string>; via: ScanResult }>;
+  controlCounts(period: Period, options: CountOptions): Promise<ControlCounts>;
   close(): Promise<void>;
 }

@@ -27,7 +27,10 @@ import { BLOCK_ROWS, RowBlocks } from "./blocks.js";
 import { type Filter, predicate } from "./filter.js";
 import { tally } from "./local.js";
 import {
+  type ControlCounts,
+  type CountOptions,
   type DataSource,
+  type Period,
   type Row,
   runVerifier,
   type ScanOptions,
@@ -210,14 +213,7 @@ export class TilesSource implements DataSource {
     );
   }
 
-  async controlCounts(
-    period: { since?: number; until?: number },
-    options: {
-      cap: number;
-      signal?: AbortSignal;
-      onProgress?: (p: { done: number; total: number }) => void;
-    },
-  ) {
+  async controlCounts(period: Period, options: CountOptions): Promise<ControlCounts> {
     const counts = new Map<string, number>();
     const filter: Filter = { text: "", terms: [], ...period };
     await this.scan(filter, {
