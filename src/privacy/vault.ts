@@ -286,27 +286,55 @@ export class Vault {
    */
   newDataKeys(sids: Iterable<string>): Map<string, DataKey> {
     const out = new Map<string, DataKey>();
-    let wrapKey: Uint8Array | undefined;
-    let ephPub: Uint8Array | undefined;
+    const fresh: Array<{ sid: string; kid: string; key: Uint8Array }> = [];
     for (const sid of sids) {
       if (out.has(sid)) continue;
-      if (wrapKey === undefined) {
-        const eph = generateKeyPairSync("x25519");
-        ephPub = fromB64url(eph.publicKey.export({ format: "jwk" }).x as string) as Uint8Array;
-        wrapKey = kek(diffieHellman({ privateKey: eph.privateKey, publicKey: this.#pub }), ephPub);
-      }
-      const kid = b64url(random(ID_LENGTH));
-      const key = random(32);
-      const sealed = seal(wrapKey, key, dataKeyAad(kid, sid));
-      const wrapped = new Uint8Array(32 + sealed.length);
-      wrapped.set(ephPub as Uint8Array, 0);
-      wrapped.set(sealed, 32);
-      out.set(sid, {
-        sid,
-        kid,
-        key,
-        put: { key: dataKeyKey(sid, kid), value: wrapped },
-      });
+      const k = { sid, kid: b64url(random(ID_LENGTH)), key: random(32) };
+      fresh.push(k);
+      out.set(sid, { ...k, put: { key: dataKeyKey(sid, k.kid), value: EMPTY } });
+    }
+    const n = fresh.length;
+    if (n === 0) return out;
+    const eph = generateKeyPairSync("x25519");
+    const ephPub = fromB64url(eph.publicKey.export({ format: "jwk" }).x as string) as Uint8Array;
+    const wrapKey = kek(
+      diffieHellman({ privateKey: eph.privateKey, publicKey: this.#pub }),
+      ephPub,
+    );
+    // Every key wrapped in one AES-256-GCM call (src/store/aead.ts), each record
+    // `ephemeral public key || seal(wrap key, data key, AAD)`, as dataKeyWrapper writes it.
+    const keys = Buffer.allocUnsafe(32 * n);
+    const plain = Buffer.allocUnsafe(32 * n);
+    const plainEnds = new Uint32Array(n);
+    const prefix = Buffer.allocUnsafe(32 * n);
+    const aads: Uint8Array[] = new Array(n);
+    const aadEnds = new Uint32Array(n);
+    let a = 0;
+    for (let i = 0; i < n; i++) {
+      const k = fresh[i] as { sid: string; kid: string; key: Uint8Array };
+      keys.set(wrapKey, 32 * i);
+      plain.set(k.key, 32 * i);
+      plainEnds[i] = 32 * (i + 1);
+      prefix.set(ephPub, 32 * i);
+      const aad = dataKeyAad(k.kid, k.sid);
+      aads[i] = aad;
+      a += aad.length;
+      aadEnds[i] = a;
+    }
+    const sealed = sealBatch({
+      keys,
+      nonces: randomBytes(12 * n),
+      plain,
+      plainEnds,
+      aad: Buffer.concat(aads, a),
+      aadEnds,
+      prefix,
+      prefixLength: 32,
+    });
+    const size = 32 + SEAL_OVERHEAD + 32;
+    for (let i = 0; i < n; i++) {
+      const k = out.get((fresh[i] as { sid: string }).sid) as DataKey;
+      k.put.value = sealed.subarray(size * i, size * (i + 1));
     }
     return out;
   }
