@@ -12,10 +12,14 @@ for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const counts = new Map();
 for (const s of p.samples) counts.set(s, (counts.get(s) ?? 0) + 1);
 const total = p.samples.length;
-const name = (n) => `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").slice(-2).join("/")}:${n.callFrame.lineNumber + 1}`;
+const name = (n) =>
+  `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").slice(-2).join("/")}:${n.callFrame.lineNumber + 1}`;
 const self = new Map();
 const incl = new Map();
-const wanted = (process.env.TOTAL ?? "maskEvent,sealValues,keysFor,detect,commitValue,encodeLeaf,batch,apply,#place,validateEvent,completeEvent").split(",");
+const wanted = (
+  process.env.TOTAL ??
+  "maskEvent,sealValues,keysFor,detect,commitValue,encodeLeaf,batch,apply,#place,validateEvent,completeEvent"
+).split(",");
 for (const [id, c] of counts) {
   const n = byId.get(id);
   const k = name(n);
@@ -34,4 +38,5 @@ console.log(`${total} samples`);
 console.log("inclusive:");
 for (const f of wanted) console.log(`  ${pct(incl.get(f) ?? 0).padStart(6)}  ${f}`);
 console.log("self:");
-for (const [k, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${pct(c).padStart(6)}  ${k}`);
+for (const [k, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40))
+  console.log(`  ${pct(c).padStart(6)}  ${k}`);
