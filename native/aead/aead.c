@@ -9,12 +9,12 @@
  *
  * The bytes are exactly node:crypto's: each value is `nonce(12) || ciphertext || tag(16)` under
  * its own key, nonce and associated data (src/store/keys.ts `seal`), so the vault format does
- * not change and either side opens what the other sealed (test/privacy/aead-native.test.ts).
+ * not change and either side opens what the other sealed (test/privacy/aead.test.ts).
  *
  * This is a separate addon from native/hash.c on purpose: the EVP symbols are outside
  * Node-API's ABI promise, so a Node that does not export them (another OpenSSL build, an
  * embedder) must cost only this addon, never native hashing. Missing or broken, logseal seals
- * with node:crypto (src/store/aead-native.ts).
+ * with node:crypto (src/store/aead.ts).
  *
  * Exports:
  *     sealBatch(keys, nonces, plain, plainEnds, aad, aadEnds, prefix, prefixLength): Uint8Array
