@@ -29,8 +29,6 @@ import {
   type EventInput,
   encodeInput,
   encodeValidated,
-  type LeafFields,
-  leafFields,
   leafTooLarge,
   MAX_LEAF_SIZE,
   MAX_TIMESTAMP,
@@ -135,8 +133,6 @@ export interface NewEntry {
   readonly index: number;
   readonly event: Event;
   readonly leaf?: Uint8Array;
-  /** The fields the indexes read, as the append path wrote them into the leaf (when it gives them). */
-  readonly fields?: LeafFields | undefined;
 }
 
 export interface AppendOptions {
@@ -355,10 +351,6 @@ export class Log {
     const seen = new Set<string>();
     /** 1 for an event whose id an earlier event of the batch has. */
     const repeat = new Uint8Array(count);
-    // The fields each leaf was written with, for the contributors (the indexes).
-    const out = this.#contributors.length > 0 ? { fields: undefined } : undefined;
-    const fields: Array<LeafFields | undefined> | undefined =
-      out === undefined ? undefined : new Array(count);
     for (let i = 0; i < count; i++) {
       let p = 0;
       let id: string | undefined | null = null;
@@ -366,8 +358,7 @@ export class Log {
         w.reserve(2);
         p = w.pos;
         w.pos += 2; // uint16_be(len), below
-        id = encodeInput(values[i], at, w, out);
-        if (fields !== undefined) fields[i] = out?.fields;
+        id = encodeInput(values[i], at, w);
       }
       if (id === null) {
         // Not valid, or the fast path cannot tell: validateEvent throws the error, with the
@@ -383,7 +374,6 @@ export class Log {
         }
         id = input.id;
         if (atValid) encodeValidated(input, input.ts ?? at, at, w);
-        if (fields !== undefined) fields[i] = leafFields(input, at);
       }
       if (atValid) {
         const size = w.pos - p - 2;
@@ -501,11 +491,7 @@ export class Log {
       for (const placed of placers) puts.push(...(await placed(assigned)));
     }
     if (this.#contributors.length > 0) {
-      const kept =
-        fields === undefined || added === count
-          ? fields
-          : fields.filter((_, i) => duplicate[i] === 0);
-      const entries = decodeRecords(records, recordEnds, start, kept);
+      const entries = decodeRecords(records, recordEnds, start);
       for (const c of this.#contributors) puts.push(...(await c.puts(entries, this.store)));
     }
     const size = start + added;
@@ -722,17 +708,12 @@ interface EncodedRecords {
 }
 
 /** The records just encoded by the append path, with their indexes from `start`. */
-function decodeRecords(
-  records: Uint8Array,
-  ends: Float64Array,
-  start: number,
-  fields: ReadonlyArray<LeafFields | undefined> | undefined,
-): NewEntry[] {
+function decodeRecords(records: Uint8Array, ends: Float64Array, start: number): NewEntry[] {
   const out: NewEntry[] = [];
   let begin = 0;
   for (let j = 0; j < ends.length; j++) {
     const end = ends[j] as number;
-    out.push(new LazyEntry(start + j, records.subarray(begin + 2, end), fields?.[j]));
+    out.push(new LazyEntry(start + j, records.subarray(begin + 2, end)));
     begin = end;
   }
   return out;
@@ -741,12 +722,10 @@ function decodeRecords(
 class LazyEntry implements NewEntry {
   readonly index: number;
   readonly leaf: Uint8Array;
-  readonly fields: LeafFields | undefined;
   #event: Event | undefined;
-  constructor(index: number, leaf: Uint8Array, fields: LeafFields | undefined) {
+  constructor(index: number, leaf: Uint8Array) {
     this.index = index;
     this.leaf = leaf;
-    this.fields = fields;
   }
   get event(): Event {
     this.#event ??= decodeLeaf(this.leaf);
