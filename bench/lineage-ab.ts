@@ -92,10 +92,10 @@ async function open(version: "other" | "this", indexed: boolean): Promise<Run> {
   if (indexed) {
     log.addContributor({
       name: "lineage",
-      async puts(entries, store) {
+      async puts(entries, store, records) {
         const c0 = process.cpuUsage();
         const t0 = threadMs();
-        const puts = await lib.lineageIndexer.puts(entries, store);
+        const puts = await lib.lineageIndexer.puts(entries, store, records);
         run.buildThread += threadMs() - t0;
         const c = process.cpuUsage(c0);
         run.build += (c.user + c.system) / 1000;

@@ -17,7 +17,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { decodeLeaf, init, Log, lineageIndexer, type NewEntry } from "../src/index.js";
+import {
+  decodeLeaf,
+  init,
+  Log,
+  lineageIndexer,
+  type NewEntry,
+  type NewRecords,
+} from "../src/index.js";
 import { type Shape, workload } from "./lineage-events.js";
 
 const { values: opts } = parseArgs({
@@ -37,14 +44,16 @@ const threadMs = (): number =>
 const tmp = await mkdtemp(join(tmpdir(), "logseal-bench-lineage-build-"));
 try {
   // Record the leaves as the append path encodes them.
-  const batches: NewEntry[][] = [];
+  const batches: Array<{ entries: NewEntry[]; records: NewRecords }> = [];
   const source = await init(join(tmp, "source"), { origin: "example.com/logseal/source" });
   const log = new Log(source.store);
   log.addContributor({
     name: "record",
-    async puts(entries) {
-      batches.push(
-        entries.map((e) => {
+    async puts(entries, _store, records) {
+      const laid = records as NewRecords;
+      batches.push({
+        records: { bytes: laid.bytes.slice(), ends: laid.ends.slice() },
+        entries: entries.map((e) => {
           const leaf = (e.leaf as Uint8Array).slice();
           return {
             index: e.index,
@@ -54,7 +63,7 @@ try {
             },
           };
         }),
-      );
+      });
       return [];
     },
   });
@@ -71,7 +80,7 @@ try {
     records = 0;
     for (const batch of batches) {
       const t0 = threadMs();
-      const puts = await lineageIndexer.puts(batch, x.store);
+      const puts = await lineageIndexer.puts(batch.entries, x.store, batch.records);
       cpu += threadMs() - t0;
       records += puts.length;
       // Only what lets the next batch be indexed: meta/indexed (and meta/index, in the puts).

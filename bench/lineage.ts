@@ -191,10 +191,10 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 /** The lineage indexer, timed: what it takes to build its records inside each append. */
 const timedIndexer: AppendContributor = {
   name: "lineage",
-  async puts(entries, store) {
+  async puts(entries, store, records) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const puts = await lineageIndexer.puts(entries, store);
+    const puts = await lineageIndexer.puts(entries, store, records);
     buildMs += performance.now() - t0;
     buildCpu += cpuMs(c0);
     indexKeys += puts.length;

@@ -19,7 +19,7 @@
  */
 import { utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
-import type { AppendContributor } from "../log.js";
+import type { AppendContributor, NewRecords } from "../log.js";
 import type { LevelStore, Put } from "../store/level-store.js";
 import { ByteWriter, decodeEdge, encodeEdge, writeGroup, writePostings } from "./blocks.js";
 import { Dict, IS_DENIED, IS_ERASE, IS_SUCCESS } from "./dict.js";
@@ -111,6 +111,8 @@ class Builder {
   #newEdges = new Map<number, NewEdge>();
   /** Per build: (entry, asset id) pairs of successful erasures (rare), for `erasedAt`. */
   #erasures: number[] = [];
+  /** Per build: the entries' leaves laid out by the append path, when it gives them. */
+  #records: NewRecords | undefined;
 
   constructor(store: LevelStore, known: Known) {
     this.#store = store;
@@ -183,6 +185,7 @@ class Builder {
       FieldPostings,
     ];
     const x = this.#ids;
+    const records = this.#records;
     const flags = dict.flags;
     const erasures = this.#erasures;
     // Keyed by hour number (ts / 3600000, a small integer), not ms: no number boxing per entry.
@@ -190,12 +193,23 @@ class Builder {
     let hour = -1;
     let hourList: number[] = [];
     for (let k = at; k < at + n; k++) {
-      const entry = entries[k] as Source;
       const index = start + k;
-      const leaf = entry.leaf;
-      if (leaf === undefined || !readLeaf(leaf, 0, leaf.length, dict, x)) {
-        x.fromEvent(entry.event, dict);
+      let read = false;
+      if (records !== undefined) {
+        const ends = records.ends;
+        // Record k: uint16_be(len) ‖ leaf.
+        read = readLeaf(
+          records.bytes,
+          (k === 0 ? 0 : (ends[k - 1] as number)) + 2,
+          ends[k] as number,
+          dict,
+          x,
+        );
+      } else {
+        const leaf = (entries[k] as Source).leaf;
+        read = leaf !== undefined && readLeaf(leaf, 0, leaf.length, dict, x);
       }
+      if (!read) x.fromEvent((entries[k] as Source).event, dict);
       const ts = x.ts;
       actors.add(x.actor, index, ts);
       actions.add(x.action, index, ts);
@@ -274,10 +288,11 @@ class Builder {
 
   /**
    * The puts of `entries`, entries `start` … (contiguous, starting at `known.from` for the
-   * first call and where the previous call ended after that).
+   * first call and where the previous call ended after that), read from `records` when given.
    */
-  async build(entries: ReadonlyArray<Source>, start: number): Promise<Put[]> {
+  async build(entries: ReadonlyArray<Source>, start: number, records?: NewRecords): Promise<Put[]> {
     const known = this.#known;
+    this.#records = records?.ends.length === entries.length ? records : undefined;
     const dict = known.dict;
     ++known.batches;
     const puts: Put[] = [];
@@ -442,7 +457,7 @@ const caches = new WeakMap<LevelStore, Cache>();
  */
 export const lineageIndexer: AppendContributor = {
   name: "lineage",
-  async puts(entries, store) {
+  async puts(entries, store, records) {
     const first = entries[0];
     if (first === undefined) return [];
     checkContiguous(entries);
@@ -462,7 +477,7 @@ export const lineageIndexer: AppendContributor = {
     // no batch, so a build that throws (a read error, a damaged record) leaves it unusable.
     cache.next = -1;
     // The fields it indexes are read from the leaves just encoded, in place.
-    const puts = await new Builder(store, cache.known).build(entries, first.index);
+    const puts = await new Builder(store, cache.known).build(entries, first.index, records);
     // Valid for the next batch only if this one is written (then the next starts here).
     cache.next = first.index + entries.length;
     puts.push(indexedPut(cache.next));
