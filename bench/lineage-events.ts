@@ -27,7 +27,7 @@ export interface Workload {
 }
 
 const T0 = Date.UTC(2026, 0, 1);
-const ACTORS = 500;
+export const ACTORS = 500;
 
 export function workload(assets: number, pattern: Pattern, shape: Shape = "minimal"): Workload {
   const CHAINS = Math.max(1, Math.floor(assets / DEPTH));
