@@ -30,7 +30,8 @@ import {
 } from "node:crypto";
 import { fromBase64, fromUtf8, toBase64, utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
-import { type Kdf, keyCheck, random, seal, unseal } from "../store/keys.js";
+import { sealBatch } from "../store/aead.js";
+import { type Kdf, keyCheck, random, SEAL_OVERHEAD, seal, unseal } from "../store/keys.js";
 import { VAULT_META } from "../store/layout.js";
 import type { LevelStore, Put } from "../store/level-store.js";
 import { SALT_LENGTH } from "./commit.js";
@@ -165,6 +166,16 @@ export class SubjectKeys {
   }
 }
 
+/** A value to seal into the vault: under data key `k`, named by its commitment. */
+export interface SealItem {
+  k: DataKey;
+  commit: string;
+  value: string;
+  salt: Uint8Array;
+}
+
+const VALUE_AAD_PREFIX = "logseal-vault/v1 value\n";
+
 /** What a sealed value opens to. */
 export interface OpenedValue {
   value: string;
@@ -275,27 +286,55 @@ export class Vault {
    */
   newDataKeys(sids: Iterable<string>): Map<string, DataKey> {
     const out = new Map<string, DataKey>();
-    let wrapKey: Uint8Array | undefined;
-    let ephPub: Uint8Array | undefined;
+    const fresh: Array<{ sid: string; kid: string; key: Uint8Array }> = [];
     for (const sid of sids) {
       if (out.has(sid)) continue;
-      if (wrapKey === undefined) {
-        const eph = generateKeyPairSync("x25519");
-        ephPub = fromB64url(eph.publicKey.export({ format: "jwk" }).x as string) as Uint8Array;
-        wrapKey = kek(diffieHellman({ privateKey: eph.privateKey, publicKey: this.#pub }), ephPub);
-      }
-      const kid = b64url(random(ID_LENGTH));
-      const key = random(32);
-      const sealed = seal(wrapKey, key, dataKeyAad(kid, sid));
-      const wrapped = new Uint8Array(32 + sealed.length);
-      wrapped.set(ephPub as Uint8Array, 0);
-      wrapped.set(sealed, 32);
-      out.set(sid, {
-        sid,
-        kid,
-        key,
-        put: { key: dataKeyKey(sid, kid), value: wrapped },
-      });
+      const k = { sid, kid: b64url(random(ID_LENGTH)), key: random(32) };
+      fresh.push(k);
+      out.set(sid, { ...k, put: { key: dataKeyKey(sid, k.kid), value: EMPTY } });
+    }
+    const n = fresh.length;
+    if (n === 0) return out;
+    const eph = generateKeyPairSync("x25519");
+    const ephPub = fromB64url(eph.publicKey.export({ format: "jwk" }).x as string) as Uint8Array;
+    const wrapKey = kek(
+      diffieHellman({ privateKey: eph.privateKey, publicKey: this.#pub }),
+      ephPub,
+    );
+    // Every key wrapped in one AES-256-GCM call (src/store/aead.ts), each record
+    // `ephemeral public key || seal(wrap key, data key, AAD)`, as dataKeyWrapper writes it.
+    const keys = Buffer.allocUnsafe(32 * n);
+    const plain = Buffer.allocUnsafe(32 * n);
+    const plainEnds = new Uint32Array(n);
+    const prefix = Buffer.allocUnsafe(32 * n);
+    const aads: Uint8Array[] = new Array(n);
+    const aadEnds = new Uint32Array(n);
+    let a = 0;
+    for (let i = 0; i < n; i++) {
+      const k = fresh[i] as { sid: string; kid: string; key: Uint8Array };
+      keys.set(wrapKey, 32 * i);
+      plain.set(k.key, 32 * i);
+      plainEnds[i] = 32 * (i + 1);
+      prefix.set(ephPub, 32 * i);
+      const aad = dataKeyAad(k.kid, k.sid);
+      aads[i] = aad;
+      a += aad.length;
+      aadEnds[i] = a;
+    }
+    const sealed = sealBatch({
+      keys,
+      nonces: randomBytes(12 * n),
+      plain,
+      plainEnds,
+      aad: Buffer.concat(aads, a),
+      aadEnds,
+      prefix,
+      prefixLength: 32,
+    });
+    const size = 32 + SEAL_OVERHEAD + 32;
+    for (let i = 0; i < n; i++) {
+      const k = out.get((fresh[i] as { sid: string }).sid) as DataKey;
+      k.put.value = sealed.subarray(size * i, size * (i + 1));
     }
     return out;
   }
@@ -314,6 +353,66 @@ export class Vault {
     out.set(idBytes(k), 0);
     out.set(sealed, 2 * ID_LENGTH);
     return { key: valueKey(commit), value: out };
+  }
+
+  /**
+   * The sealed records of `items`, as {@link sealValue} writes each (the same bytes but the
+   * random nonces), with one AES-256-GCM call for them all (src/store/aead.ts).
+   */
+  sealValues(items: readonly SealItem[]): Put[] {
+    const n = items.length;
+    if (n === 0) return [];
+    // (measured) One native call for the batch instead of a createCipheriv per value: 0.8 µs
+    // of CPU a value against 7.5 (src/store/aead.ts).
+    let plainLength = 0;
+    let aadLength = 0;
+    for (const it of items) {
+      plainLength += SALT_LENGTH + Buffer.byteLength(it.value, "utf8");
+      aadLength += VALUE_AAD_PREFIX.length + Buffer.byteLength(it.commit, "utf8");
+    }
+    const keys = Buffer.allocUnsafe(32 * n);
+    const prefix = Buffer.allocUnsafe(2 * ID_LENGTH * n);
+    const plain = Buffer.allocUnsafe(plainLength);
+    const aad = Buffer.allocUnsafe(aadLength);
+    const plainEnds = new Uint32Array(n);
+    const aadEnds = new Uint32Array(n);
+    let p = 0;
+    let a = 0;
+    for (let i = 0; i < n; i++) {
+      const it = items[i] as SealItem;
+      keys.set(it.k.key, 32 * i);
+      prefix.set(idBytes(it.k), 2 * ID_LENGTH * i);
+      plain.set(it.salt, p);
+      p += SALT_LENGTH;
+      p += plain.write(it.value, p, "utf8");
+      plainEnds[i] = p;
+      a += aad.write(VALUE_AAD_PREFIX, a, "latin1");
+      a += aad.write(it.commit, a, "utf8");
+      aadEnds[i] = a;
+    }
+    const sealed = sealBatch({
+      keys,
+      nonces: randomBytes(12 * n),
+      plain,
+      plainEnds,
+      aad,
+      aadEnds,
+      prefix,
+      prefixLength: 2 * ID_LENGTH,
+    });
+    const puts: Put[] = new Array(n);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const it = items[i] as SealItem;
+      const size =
+        2 * ID_LENGTH +
+        SEAL_OVERHEAD +
+        (plainEnds[i] as number) -
+        (i === 0 ? 0 : (plainEnds[i - 1] as number));
+      puts[i] = { key: valueKey(it.commit), value: sealed.subarray(at, at + size) };
+      at += size;
+    }
+    return puts;
   }
 
   /**
@@ -476,7 +575,7 @@ function dataKeyAad(kid: string, sid: string): Uint8Array {
 }
 
 function valueAad(commit: string): Uint8Array {
-  return utf8(`logseal-vault/v1 value\n${commit}`);
+  return utf8(`${VALUE_AAD_PREFIX}${commit}`);
 }
 
 function erasedEntry(v: Uint8Array | undefined): number | undefined {

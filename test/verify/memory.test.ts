@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { init, type Log, open, parseVkey, verifyLog } from "../../src/index.js";
-import { canReleaseMemory, releaseMemory } from "../../src/verify/memory.js";
+import { canReleaseMemory, collectBuffers, releaseMemory } from "../../src/verify/memory.js";
 
 let dir: string;
 let log: Log;
@@ -82,5 +82,29 @@ describe("releaseMemory", () => {
   it("releases nothing for a directory that maps no tables, and never throws", async () => {
     const r = await releaseMemory({ storeDir: join(dir, "missing") });
     expect(r.pagedOut).toBe(0);
+  });
+});
+
+describe("collectBuffers", () => {
+  it("asks for a collection once dead Buffers pass 24 MB, and the collection frees them", async () => {
+    // Buffers that outlive a scavenge, as the read-ahead's do, then die: 32 MB, under the
+    // 64 MB of growth at which V8 would collect them by itself.
+    let held: Buffer[] | undefined = Array.from({ length: 32 }, () => Buffer.alloc(1 << 20, 1));
+    await new Promise((r) => setTimeout(r, 150));
+    held = undefined;
+    expect(held).toBeUndefined();
+    const dead = process.memoryUsage().arrayBuffers;
+    expect(dead).toBeGreaterThan(32 << 20);
+    expect(collectBuffers()).toBe(true);
+    // Not again within 100 ms: the collection started runs on.
+    expect(collectBuffers()).toBe(false);
+    const deadline = Date.now() + 10_000;
+    while (process.memoryUsage().arrayBuffers > dead - (28 << 20) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(process.memoryUsage().arrayBuffers).toBeLessThan(dead - (28 << 20));
+    await new Promise((r) => setTimeout(r, 120));
+    // Below the threshold nothing is asked for.
+    expect(collectBuffers()).toBe(false);
   });
 });
