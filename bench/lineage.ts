@@ -14,11 +14,15 @@
  *                 and one with the indexer, to compare append throughput (default 200,000; give
  *                 N for the whole store); the indexed one then grows to N
  *   --samples S   closures and queries timed (default 500)
- *   --pattern P   pipeline (default) or uniform: see generate()
+ *   --pattern P   pipeline (default) or uniform: see bench/lineage-events.ts
+ *   --shape S     minimal (default): events with only the fields lineage reads, the headline
+ *                 worst case; pipeline: the same events as pipelines record them (an id, actor
+ *                 kind and role, details with run parameters, row counts, a schema hash, a
+ *                 commit: leaves about the size of bench:large's demo events)
  *   --dir D       build in D and keep it (default: a temp directory, removed)
  *   --json        one JSON object on stdout
  *
- * Synthetic events, from a seeded PRNG (see generate()): derivations of an asset from its fixed
+ * Synthetic events, from a seeded PRNG (bench/lineage-events.ts): derivations of an asset from its fixed
  * parents (`dataset.transform`, inputs → outputs, so the same edges are asserted again and
  * again, as a daily pipeline does), reads, PII scans and denied accesses; 500 analysts, the
  * busiest far more active than the quietest, and 20 pipeline services.
@@ -44,6 +48,7 @@ import {
   query,
   reindex,
 } from "../src/index.js";
+import { ACTORS, DEPTH, workload } from "./lineage-events.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -53,6 +58,7 @@ const { values: opts } = parseArgs({
     compare: { type: "string" },
     samples: { type: "string" },
     pattern: { type: "string" },
+    shape: { type: "string" },
     dir: { type: "string" },
     json: { type: "boolean", default: false },
   },
@@ -79,99 +85,12 @@ if (PATTERN !== "pipeline" && PATTERN !== "uniform") {
   process.stderr.write("bench:lineage: --pattern is pipeline or uniform\n");
   process.exit(2);
 }
-const DEPTH = 20;
-const CHAINS = Math.max(1, Math.floor(ASSETS / DEPTH));
-const ACTORS = 500;
-const T0 = Date.UTC(2026, 0, 1);
-
-const assetName = (chain: number, level: number): string =>
-  level === 0
-    ? `source:s3/landing/c${chain}`
-    : level === DEPTH - 1
-      ? `model:c${chain}@1`
-      : `dataset:c${chain}/l${String(level).padStart(2, "0")}`;
-
-/** The fixed parents of (chain, level): its predecessor, and for 1 in 10 one in another chain. */
-function parents(chain: number, level: number): string[] {
-  if (level === 0) return [];
-  const own = assetName(chain, level - 1);
-  const h = (chain * 2654435761 + level * 40503) >>> 0;
-  if (h % 10 !== 0) return [own];
-  const other = (chain + 1 + (h % (CHAINS - 1 || 1))) % CHAINS;
-  return other === chain ? [own] : [own, assetName(other, level - 1)];
+const SHAPE = opts.shape ?? "minimal";
+if (SHAPE !== "minimal" && SHAPE !== "pipeline") {
+  process.stderr.write("bench:lineage: --shape is minimal or pipeline\n");
+  process.exit(2);
 }
-
-const actorName = (r: number): string =>
-  `user-${String(Math.floor(r ** 1.5 * ACTORS)).padStart(3, "0")}`;
-
-/** Event `i`'s producer time: one second apart. */
-const tsOf = (i: number) => T0 + i * 1000;
-
-/**
- * Input events [from, from + n).
- *
- * `pipeline` (the default): runs of a pipeline. A run takes one chain from a random level to
- * its end under one service actor, deriving each asset from its parents, and after each step
- * analysts read the new asset (two reads on average), a PII scan runs on one in five, and one
- * in fifty reads is denied. `uniform`: every event picks its chain, level, actor and kind at
- * random (no locality at all: the worst case for grouping postings by block).
- */
-function generate(from: number, n: number): object[] {
-  const rnd = prng(from + 1);
-  const inputs: object[] = [];
-  const push = (e: object) => {
-    inputs.push(e);
-  };
-  const read = (i: number, asset: string) => {
-    const r = rnd();
-    const actor = { id: actorName(rnd()) };
-    if (r < 0.02) push({ ts: tsOf(i), actor, action: "access.denied", outcome: "denied", asset });
-    else if (r < 0.22) {
-      push({
-        ts: tsOf(i),
-        actor: { id: "svc-pii-scanner" },
-        action: "pii.scan",
-        outcome: "success",
-        asset,
-        inputs: [asset],
-        controls: ["A.8.11"],
-      });
-    } else push({ ts: tsOf(i), actor, action: "dataset.read", outcome: "success", asset });
-  };
-  const derive = (i: number, chain: number, level: number, actor: string) => {
-    const out = assetName(chain, level);
-    push({
-      ts: tsOf(i),
-      actor: { id: actor },
-      action: "dataset.transform",
-      outcome: "success",
-      asset: out,
-      inputs: parents(chain, level),
-      outputs: [out],
-      controls: ["A.8.32"],
-    });
-  };
-  let i = from;
-  if (PATTERN === "uniform") {
-    for (; i < from + n; i++) {
-      const chain = Math.floor(rnd() * CHAINS);
-      if (rnd() < 0.5) derive(i, chain, 1 + Math.floor(rnd() * (DEPTH - 1)), actorName(rnd()));
-      else read(i, assetName(chain, Math.floor(rnd() * DEPTH)));
-    }
-    return inputs;
-  }
-  while (i < from + n) {
-    const chain = Math.floor(rnd() * CHAINS);
-    const service = `svc-pipeline-${chain % 20}`;
-    for (let level = 1 + Math.floor(rnd() * (DEPTH - 1)); level < DEPTH && i < from + n; level++) {
-      derive(i++, chain, level, service);
-      for (let k = Math.floor(rnd() * 5); k > 0 && i < from + n; k--) {
-        read(i++, assetName(chain, level));
-      }
-    }
-  }
-  return inputs;
-}
+const { chains: CHAINS, actorName, generate } = workload(ASSETS, PATTERN, SHAPE);
 
 const progress = (s: string) => process.stderr.write(`${s}\n`);
 const pct = (xs: number[], p: number) => {
@@ -181,6 +100,8 @@ const pct = (xs: number[], p: number) => {
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 let indexKeys = 0;
+let leafBytes = 0;
+let leaves = 0;
 let buildMs = 0;
 let buildCpu = 0;
 const cpuMs = (since: NodeJS.CpuUsage) => {
@@ -191,10 +112,14 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 /** The lineage indexer, timed: what it takes to build its records inside each append. */
 const timedIndexer: AppendContributor = {
   name: "lineage",
-  async puts(entries, store) {
+  async puts(entries, store, records) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const puts = await lineageIndexer.puts(entries, store);
+    const puts = await lineageIndexer.puts(entries, store, records);
+    if (records !== undefined) {
+      leafBytes += records.bytes.length - 2 * records.ends.length;
+      leaves += records.ends.length;
+    }
     buildMs += performance.now() - t0;
     buildCpu += cpuMs(c0);
     indexKeys += puts.length;
@@ -306,6 +231,7 @@ try {
     machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length },
     params: {
       pattern: PATTERN,
+      shape: SHAPE,
       events: N,
       assets: CHAINS * DEPTH,
       chains: CHAINS,
@@ -314,6 +240,7 @@ try {
       compare: COMPARE,
       samples: SAMPLES,
       actors: ACTORS,
+      meanLeafBytes: Math.round(leafBytes / Math.max(1, leaves)),
     },
     append: {
       events: COMPARE,
@@ -358,7 +285,7 @@ try {
       `${result.date.slice(0, 10)}, node ${process.version}, ${result.machine.cores} × ${result.machine.cpu}`,
     );
     console.log(
-      `store: ${N} events over ${CHAINS * DEPTH} assets (${CHAINS} chains of ${DEPTH}), batches of ${BATCH}`,
+      `store: ${N} ${SHAPE} events (${result.params.meanLeafBytes}-byte leaves on average, ${PATTERN} pattern) over ${CHAINS * DEPTH} assets (${CHAINS} chains of ${DEPTH}), batches of ${BATCH}`,
     );
     console.log(
       `append (${COMPARE} events): ${a.withoutIndexerPerSecond}/s without the indexer, ${a.withIndexerPerSecond}/s with it (ratio ${a.throughputRatio}, target ≥ 0.7; cost ${(a.indexerCost * 100).toFixed(1)}% in wall time, ${(a.indexerCpuCost * 100).toFixed(1)}% in CPU time; building the records ${a.indexBuildMs} of ${a.withMs} ms; ${a.indexKeysPerEvent} index keys an event)`,

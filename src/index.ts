@@ -116,6 +116,7 @@ export {
   init,
   Log,
   type NewEntry,
+  type NewRecords,
   type OpenOptions,
   open,
   type TransformContext,

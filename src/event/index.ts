@@ -22,4 +22,4 @@ export {
   validateEvent,
   validateStoredEvent,
 } from "./schema.js";
-export { encodeInput, encodeValidated, type LeafFields, leafFields } from "./write.js";
+export { encodeInput, encodeValidated } from "./write.js";

@@ -136,8 +136,6 @@ function writeStrings(list: readonly string[], w: CanonicalWriter): void {
  * Does not check the size limit.
  * @param value the producer's event (attacker-controlled)
  * @param at the integration time, an integer in 0..MAX_TIMESTAMP
- * @param out when given, receives the fields the indexes read, as written (`fields`
- *   undefined when null is returned)
  * @returns the event's `id` (undefined when it has none), or null when the value is not valid
  *   (or this fast path cannot tell): nothing is then written, and the caller runs
  *   `validateEvent` for the error
@@ -146,52 +144,14 @@ export function encodeInput(
   value: unknown,
   at: number,
   w: CanonicalWriter,
-  out?: { fields: LeafFields | undefined },
 ): string | undefined | null {
   const start = w.pos;
-  if (out !== undefined) out.fields = undefined;
-  const id = writeInput(value, at, w, out);
+  const id = writeInput(value, at, w);
   if (id === null) w.pos = start;
   return id;
 }
 
-/**
- * The fields of a leaf that the lineage and query indexes read, as the leaf holds them.
- * (measured) Taken while the leaf is written, they cost the indexer nothing to read; reading
- * them back from the leaf bytes took it 2 µs an event alone, more with the garbage it left.
- */
-export interface LeafFields {
-  ts: number;
-  actor: { id: string };
-  action: string;
-  outcome: string;
-  asset?: string;
-  inputs?: string[];
-  outputs?: string[];
-  controls?: string[];
-}
-
-/** The {@link LeafFields} of a checked event (from validateEvent: its own copy). */
-export function leafFields(e: EventInput, at: number): LeafFields {
-  const f: LeafFields = {
-    ts: e.ts ?? at,
-    actor: { id: e.actor.id },
-    action: e.action,
-    outcome: e.outcome,
-  };
-  if (e.asset !== undefined) f.asset = e.asset;
-  if (e.inputs !== undefined) f.inputs = e.inputs;
-  if (e.outputs !== undefined) f.outputs = e.outputs;
-  if (e.controls !== undefined) f.controls = e.controls;
-  return f;
-}
-
-function writeInput(
-  value: unknown,
-  at: number,
-  w: CanonicalWriter,
-  out: { fields: LeafFields | undefined } | undefined,
-): string | undefined | null {
+function writeInput(value: unknown, at: number, w: CanonicalWriter): string | undefined | null {
   // The order of the checks does not matter here: validateEvent reports the first problem.
   if (!isPlainObject(value)) return null;
   // One for-in over the members reads each once, and finds unknown ones. (measured) A third
@@ -307,11 +267,9 @@ function writeInput(
   }
   w.raw(K_AT);
   w.integer(at);
-  // The lists as written (an item is read once), for `out`: the caller's arrays may change.
-  const copies: string[][] | undefined = out === undefined ? undefined : [];
   if (controls !== undefined) {
     w.raw(K_CONTROLS);
-    if (!writeList(controls as unknown[], true, w, copies)) return null;
+    if (!writeList(controls as unknown[], true, w)) return null;
   }
   if (details !== undefined) {
     w.raw(K_DETAILS);
@@ -323,33 +281,17 @@ function writeInput(
   }
   if (inputs !== undefined) {
     w.raw(K_INPUTS);
-    if (!writeList(inputs as unknown[], false, w, copies)) return null;
+    if (!writeList(inputs as unknown[], false, w)) return null;
   }
   w.raw(K_OUTCOME);
   w.string(outcome);
   if (outputs !== undefined) {
     w.raw(K_OUTPUTS);
-    if (!writeList(outputs as unknown[], false, w, copies)) return null;
+    if (!writeList(outputs as unknown[], false, w)) return null;
   }
   w.raw(K_TS);
   w.integer((ts as number | undefined) ?? at);
   w.raw(K_V1);
-  if (out !== undefined) {
-    const f: LeafFields = {
-      ts: (ts as number | undefined) ?? at,
-      actor: { id: actorId },
-      action,
-      outcome,
-    };
-    // Written in key order: controls, inputs, outputs.
-    let k = 0;
-    if (asset !== undefined) f.asset = asset as string;
-    const lists = copies as string[][];
-    if (controls !== undefined) f.controls = lists[k++] as string[];
-    if (inputs !== undefined) f.inputs = lists[k++] as string[];
-    if (outputs !== undefined) f.outputs = lists[k++] as string[];
-    out.fields = f;
-  }
   return id as string | undefined;
 }
 
@@ -432,20 +374,13 @@ function writeAssetRef(s: string, w: CanonicalWriter): boolean {
 let seenScratch: string[] | undefined = [];
 
 /** Writes `inputs`/`outputs` (asset references) or `controls`; false if any entry is bad. */
-function writeList(
-  list: readonly unknown[],
-  controls: boolean,
-  w: CanonicalWriter,
-  copies?: string[][],
-): boolean {
+function writeList(list: readonly unknown[], controls: boolean, w: CanonicalWriter): boolean {
   const n = list.length;
   if (n > (controls ? LIMITS.controls : LIMITS.assetList)) return false;
   const seen = seenScratch ?? []; // a getter that appends re-entrantly gets its own
   seenScratch = undefined;
-  const copy = copies === undefined ? undefined : new Array<string>(n);
-  const ok = writeListInto(list, n, controls, seen, w, copy);
+  const ok = writeListInto(list, n, controls, seen, w);
   seenScratch = seen;
-  if (ok && copy !== undefined) copies?.push(copy);
   return ok;
 }
 
@@ -455,7 +390,6 @@ function writeListInto(
   controls: boolean,
   seen: string[],
   w: CanonicalWriter,
-  copy: string[] | undefined,
 ): boolean {
   w.arrayHeader(n);
   // (measured) A linear scan finds repeats faster than a Set up to about 24 entries (20: 0.67
@@ -464,7 +398,6 @@ function writeListInto(
   for (let i = 0; i < n; i++) {
     const item = list[i];
     if (typeof item !== "string") return false;
-    if (copy !== undefined) copy[i] = item;
     if (controls) {
       if (!isControl(item)) return false;
       w.string(item);

@@ -13,6 +13,8 @@ import type { LevelStore } from "../store/level-store.js";
 export interface IndexedEntry {
   index: number;
   event: Event;
+  /** Its leaf, as stored (canonical: `event` was decoded from it). */
+  leaf?: Uint8Array;
 }
 
 function leavesOf(bundle: number, bytes: Uint8Array | undefined): Uint8Array[] {
@@ -88,7 +90,9 @@ export async function* scanEntries(
     const leaves = leavesOf(b, value);
     const lo = Math.max(from, b * TILE_WIDTH);
     const hi = Math.min(to, (b + 1) * TILE_WIDTH);
-    for (let i = lo; i < hi; i++) yield { index: i, event: decodeAt(leaves, b, i) };
+    for (let i = lo; i < hi; i++) {
+      yield { index: i, event: decodeAt(leaves, b, i), leaf: leaves[i % TILE_WIDTH] };
+    }
     expect++;
     if (expect > last) return;
   }

@@ -19,21 +19,13 @@
  */
 import { utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
-import type { Event } from "../event/index.js";
-import type { AppendContributor } from "../log.js";
+import type { AppendContributor, NewRecords } from "../log.js";
 import type { LevelStore, Put } from "../store/level-store.js";
-import {
-  ByteWriter,
-  decodeEdge,
-  type EdgeRecord,
-  encodeEdge,
-  writeGroup,
-  writePostings,
-} from "./blocks.js";
-import { Dict, Recent } from "./dict.js";
-import { assetKind, forEachEdge, namedAssets } from "./edges.js";
-import { scanEntries } from "./entries.js";
-import { type IndexedFields, indexedFields } from "./fields.js";
+import { ByteWriter, decodeEdge, encodeEdge, writeGroup, writePostings } from "./blocks.js";
+import { Dict, IS_DENIED, IS_ERASE, IS_SUCCESS } from "./dict.js";
+import { assetKind, MAX_PRODUCT, namedAssets } from "./edges.js";
+import { type IndexedEntry, scanEntries } from "./entries.js";
+import { type IndexedFields, LeafIds, readLeaf } from "./fields.js";
 import { decodeRecord, encodeRecord } from "./inventory.js";
 import {
   assetKey,
@@ -56,6 +48,7 @@ import { encryptedStore, indexStatus } from "./status.js";
 
 const writer = new ByteWriter();
 const fieldPostings = FIELDS.map(() => new FieldPostings());
+const leafIds = new LeafIds();
 /** Edge keys are `from * EDGE_SHIFT + to` over dictionary ids, below 2^53 while ids stay below it. */
 const EDGE_SHIFT = 2 ** 26;
 
@@ -81,6 +74,23 @@ const newKnown = (from: number): Known => ({
 const KNOWN_LIMIT = 200_000;
 const knownSize = (k: Known): number => k.dict.size + k.edges.size;
 
+/** An entry to index: its leaf when the caller has it (read in place), else its event. */
+interface Source {
+  readonly leaf?: Uint8Array | undefined;
+  readonly event: IndexedFields;
+}
+
+/** A new edge: dictionary ids of its ends and of the creating entry's fields. */
+interface NewEdge {
+  from: number;
+  to: number;
+  index: number;
+  ts: number;
+  action: number;
+  actor: number;
+  outcome: number;
+}
+
 /**
  * Builds the index records of contiguous runs of entries. It keeps what it learnt between runs
  * (which assets have a record, which edges exist), so that a rebuild reads each only once.
@@ -95,43 +105,68 @@ class Builder {
   // Shared by every builder: each record is written and taken in one synchronous run.
   readonly #w = writer;
   readonly #fields = fieldPostings;
+  readonly #ids = leafIds;
 
-  /** Per build: the ids of recent values of each field (see {@link Recent}). */
-  #recent!: Record<Field, Recent>;
   /** Per build: the edges no earlier entry asserted, as far as this builder knows. */
-  #newEdges = new Map<number, { from: string; to: string; record: EdgeRecord }>();
-  /** Per build: entries of successful erasures (rare), for the asset records' `erasedAt`. */
+  #newEdges = new Map<number, NewEdge>();
+  /** Per build: (entry, asset id) pairs of successful erasures (rare), for `erasedAt`. */
   #erasures: number[] = [];
-  /** The entry whose edges {@link #onEdge} is given. */
-  #entry: IndexedFields | undefined;
-  #at = 0;
-  readonly #onEdge = (from: string, to: string): void => {
-    const r = this.#recent.asset;
-    const key = r.id(from) * EDGE_SHIFT + r.id(to);
-    if (this.#known.edges.has(key) || this.#newEdges.has(key)) return;
-    const e = this.#entry as IndexedFields;
-    const record = {
-      index: this.#at,
-      ts: e.ts,
-      action: e.action,
-      actor: e.actor.id,
-      outcome: e.outcome,
-    };
-    this.#newEdges.set(key, { from, to, record });
-  };
+  /** Per build: the entries' leaves laid out by the append path, when it gives them. */
+  #records: NewRecords | undefined;
 
   constructor(store: LevelStore, known: Known) {
     this.#store = store;
     this.#known = known;
   }
 
+  /** Records edge from → to of entry `index` unless it is known or already new. */
+  #edge(from: number, to: number, index: number): void {
+    const key = from * EDGE_SHIFT + to;
+    if (this.#known.edges.has(key) || this.#newEdges.has(key)) return;
+    const x = this.#ids;
+    this.#newEdges.set(key, {
+      from,
+      to,
+      index,
+      ts: x.ts,
+      action: x.action,
+      actor: x.actor,
+      outcome: x.outcome,
+    });
+  }
+
+  /** The edges of the entry in `#ids` (formats/lineage.md, "Edges"; as `forEachEdge`). */
+  #edges(index: number): void {
+    const x = this.#ids;
+    const ins = x.inputs;
+    const outs = x.outputs;
+    const nIn = x.nInputs;
+    const nOut = x.nOutputs;
+    const a = x.asset;
+    let middle = -1;
+    if (a >= 0 && !includes(ins, nIn, a) && !includes(outs, nOut, a)) middle = a;
+    else if (nIn * nOut > MAX_PRODUCT) middle = this.#known.dict.id(`entry:${index}`);
+    if (middle >= 0) {
+      for (let i = 0; i < nIn; i++) this.#edge(ins[i] as number, middle, index);
+      for (let o = 0; o < nOut; o++) this.#edge(middle, outs[o] as number, index);
+      return;
+    }
+    for (let i = 0; i < nIn; i++) {
+      const from = ins[i] as number;
+      for (let o = 0; o < nOut; o++) {
+        const to = outs[o] as number;
+        if (from !== to) this.#edge(from, to, index);
+      }
+    }
+  }
+
   /**
-   * Posting and time records of `n` entries of `events` from offset `at` (one segment); each
+   * Posting and time records of `n` entries of `entries` from offset `at` (one segment); each
    * asset not known to have a record, named for the first time in this batch, added to `fresh`
    * with its first entry and ts (in the dictionary).
    */
   #segment(
-    events: ReadonlyArray<IndexedFields>,
+    entries: ReadonlyArray<Source>,
     start: number,
     at: number,
     n: number,
@@ -149,21 +184,37 @@ class Builder {
       FieldPostings,
       FieldPostings,
     ];
-    const { actor: rActor, action: rAction, outcome: rOutcome, control: rControl } = this.#recent;
-    const rAsset = this.#recent.asset;
+    const x = this.#ids;
+    const records = this.#records;
+    const flags = dict.flags;
+    const erasures = this.#erasures;
     // Keyed by hour number (ts / 3600000, a small integer), not ms: no number boxing per entry.
     const hours = new Map<number, number[]>();
     let hour = -1;
     let hourList: number[] = [];
     for (let k = at; k < at + n; k++) {
-      const e = events[k] as IndexedFields;
       const index = start + k;
-      const ts = e.ts;
-      actors.add(rActor.id(e.actor.id), index, ts);
-      actions.add(rAction.id(e.action), index, ts);
-      outcomes.add(rOutcome.id(e.outcome), index, ts);
-      if (e.controls !== undefined)
-        for (const c of e.controls) controls.add(rControl.id(c), index, ts);
+      let read = false;
+      if (records !== undefined) {
+        const ends = records.ends;
+        // Record k: uint16_be(len) ‖ leaf.
+        read = readLeaf(
+          records.bytes,
+          (k === 0 ? 0 : (ends[k - 1] as number)) + 2,
+          ends[k] as number,
+          dict,
+          x,
+        );
+      } else {
+        const leaf = (entries[k] as Source).leaf;
+        read = leaf !== undefined && readLeaf(leaf, 0, leaf.length, dict, x);
+      }
+      if (!read) x.fromEvent((entries[k] as Source).event, dict);
+      const ts = x.ts;
+      actors.add(x.actor, index, ts);
+      actions.add(x.action, index, ts);
+      outcomes.add(x.outcome, index, ts);
+      for (let c = 0; c < x.nControls; c++) controls.add(x.controls[c] as number, index, ts);
       const h = Math.floor(ts / HOUR);
       if (h !== hour) {
         hour = h;
@@ -175,20 +226,20 @@ class Builder {
       }
       hourList.push(index, ts);
       // The assets the event names, each once (namedAssets, without its array).
-      if (e.asset !== undefined) named(dict, rAsset, assetsF, fresh, batch, e.asset, index, ts);
-      if (e.inputs !== undefined) {
-        for (const a of e.inputs) named(dict, rAsset, assetsF, fresh, batch, a, index, ts);
+      if (x.asset >= 0) named(dict, assetsF, fresh, batch, x.asset, index, ts);
+      for (let i = 0; i < x.nInputs; i++) {
+        named(dict, assetsF, fresh, batch, x.inputs[i] as number, index, ts);
       }
-      if (e.outputs !== undefined) {
-        for (const a of e.outputs) named(dict, rAsset, assetsF, fresh, batch, a, index, ts);
+      for (let i = 0; i < x.nOutputs; i++) {
+        named(dict, assetsF, fresh, batch, x.outputs[i] as number, index, ts);
       }
-      // Its edges, while `rAsset` still holds the ids of the assets it names.
-      if (e.inputs !== undefined || e.outputs !== undefined) {
-        this.#entry = e;
-        this.#at = index;
-        forEachEdge(e, index, this.#onEdge);
+      const outcome = flags[x.outcome] as number;
+      if ((outcome & IS_DENIED) === 0 && x.nInputs + x.nOutputs > 0) this.#edges(index);
+      if ((flags[x.action] as number) & IS_ERASE && outcome & IS_SUCCESS) {
+        if (x.asset >= 0) erasures.push(index, x.asset);
+        for (let i = 0; i < x.nInputs; i++) erasures.push(index, x.inputs[i] as number);
+        for (let i = 0; i < x.nOutputs; i++) erasures.push(index, x.outputs[i] as number);
       }
-      if (e.action === "data.erase" && e.outcome === "success") this.#erasures.push(index);
     }
     for (const f of fields) f.group();
     const w = this.#w;
@@ -216,7 +267,7 @@ class Builder {
             return p < q ? -1 : p > q ? 1 : 0;
           });
         }
-        for (const v of ids) writeGroup(w, seg, m, v, dict.bytes[gids[v] as number] as Buffer);
+        for (const v of ids) writeGroup(w, seg, m, v, dict.bytes[gids[v] as number] as Uint8Array);
         puts.push({ key: postingKey(field, b, seg), value: w.take() });
       }
     }
@@ -236,50 +287,45 @@ class Builder {
   }
 
   /**
-   * The puts of `events`, entries `start` … (contiguous, starting at `known.from` for the first
-   * call and where the previous call ended after that).
+   * The puts of `entries`, entries `start` … (contiguous, starting at `known.from` for the
+   * first call and where the previous call ended after that), read from `records` when given.
    */
-  async build(events: ReadonlyArray<IndexedFields>, start: number): Promise<Put[]> {
+  async build(entries: ReadonlyArray<Source>, start: number, records?: NewRecords): Promise<Put[]> {
     const known = this.#known;
+    this.#records = records?.ends.length === entries.length ? records : undefined;
     const dict = known.dict;
     ++known.batches;
     const puts: Put[] = [];
 
-    const newEdges = new Map<number, { from: string; to: string; record: EdgeRecord }>();
+    const newEdges = new Map<number, NewEdge>();
     this.#newEdges = newEdges;
     const erasures: number[] = [];
     this.#erasures = erasures;
-    this.#recent = {
-      actor: new Recent(dict),
-      action: new Recent(dict),
-      asset: new Recent(dict),
-      control: new Recent(dict),
-      outcome: new Recent(dict),
-    };
     const fresh: number[] = [];
-    for (let k = 0; k < events.length; k += SEGMENT) {
-      this.#segment(events, start, k, Math.min(SEGMENT, events.length - k), puts, fresh);
+    for (let k = 0; k < entries.length; k += SEGMENT) {
+      this.#segment(entries, start, k, Math.min(SEGMENT, entries.length - k), puts, fresh);
     }
     if (dict.size >= EDGE_SHIFT) throw new RangeError("indexer: too many distinct values");
+    const values = dict.values;
 
     // The edges and the assets not known to have a record (none once a cache is warm).
     const read = known.from > 0;
     const edgeKeys = read ? [...newEdges.keys()] : [];
     const edgeRead = this.#store.getMany(
       edgeKeys.map((k) => {
-        const x = newEdges.get(k) as { from: string; to: string };
-        return edgeKey("up", x.to, x.from);
+        const x = newEdges.get(k) as NewEdge;
+        return edgeKey("up", values[x.to] as string, values[x.from] as string);
       }),
     );
     edgeRead.catch(() => {}); // awaited below; this only keeps a throw in between from orphaning it
     /** Assets whose record is written by this batch: new, or first erased. */
     const dirty = new Set<number>();
     const stored = await this.#store.getMany(
-      read ? fresh.map((g) => assetKey(dict.values[g] as string)) : [],
+      read ? fresh.map((g) => assetKey(values[g] as string)) : [],
     );
     for (let k = 0; k < fresh.length; k++) {
       const g = fresh[k] as number;
-      const r = read ? decodeRecord(dict.values[g] as string, stored[k]) : undefined;
+      const r = read ? decodeRecord(values[g] as string, stored[k]) : undefined;
       dict.known[g] = 1;
       if (r !== undefined && r.first < known.from) {
         dict.first[g] = r.first;
@@ -291,36 +337,44 @@ class Builder {
         dirty.add(g);
       }
     }
-    const values = await edgeRead;
+    const edgeValues = await edgeRead;
     for (let k = 0; k < edgeKeys.length; k++) {
-      const v = values[k];
+      const v = edgeValues[k];
       if (v === undefined) continue;
       const key = edgeKeys[k] as number;
       const r = decodeEdge(v);
       if (r === null) {
-        const { from, to } = newEdges.get(key) as { from: string; to: string };
-        throw damaged(`the lineage edge record ${JSON.stringify(edgeKey("up", to, from))}`);
+        const { from, to } = newEdges.get(key) as NewEdge;
+        const at = edgeKey("up", values[to] as string, values[from] as string);
+        throw damaged(`the lineage edge record ${JSON.stringify(at)}`);
       }
       if (r.index < known.from) {
         known.edges.add(key);
         newEdges.delete(key);
       }
     }
-    for (const [key, { from, to, record }] of newEdges) {
-      const value = encodeEdge(record);
+    for (const [key, e] of newEdges) {
+      const from = values[e.from] as string;
+      const to = values[e.to] as string;
+      const value = encodeEdge({
+        index: e.index,
+        ts: e.ts,
+        action: values[e.action] as string,
+        actor: values[e.actor] as string,
+        outcome: values[e.outcome] as string,
+      });
       puts.push({ key: edgeKey("up", to, from), value }, { key: edgeKey("dn", from, to), value });
       known.edges.add(key);
     }
-    for (const index of erasures) {
-      for (const a of namedAssets(events[index - start] as IndexedFields)) {
-        const g = dict.id(a);
-        if ((dict.erasedAt[g] as number) >= 0) continue;
-        dict.erasedAt[g] = index;
-        dirty.add(g);
-      }
+    for (let k = 0; k < erasures.length; k += 2) {
+      const index = erasures[k] as number;
+      const g = erasures[k + 1] as number;
+      if ((dict.erasedAt[g] as number) >= 0) continue;
+      dict.erasedAt[g] = index;
+      dirty.add(g);
     }
     for (const g of dirty) {
-      const asset = dict.values[g] as string;
+      const asset = values[g] as string;
       const erasedAt = dict.erasedAt[g] as number;
       puts.push({
         key: assetKey(asset),
@@ -338,18 +392,21 @@ class Builder {
   }
 }
 
-/** Adds asset `a` of entry `index` to the asset postings, once an event. */
+function includes(list: Int32Array, n: number, id: number): boolean {
+  for (let i = 0; i < n; i++) if (list[i] === id) return true;
+  return false;
+}
+
+/** Adds asset `g` of entry `index` to the asset postings, once an event. */
 function named(
   dict: Dict,
-  recent: Recent,
   assets: FieldPostings,
   fresh: number[],
   batch: number,
-  a: string,
+  g: number,
   index: number,
   ts: number,
 ): void {
-  const g = recent.id(a);
   if (dict.event[g] === index + 1) return;
   dict.event[g] = index + 1;
   if (dict.known[g] === 0 && dict.batch[g] !== batch) {
@@ -367,11 +424,12 @@ function damaged(what: string): LogsealError {
 }
 
 function checkContiguous(entries: ReadonlyArray<{ index: number }>): void {
-  entries.forEach((x, i) => {
-    if (x.index !== (entries[0] as { index: number }).index + i) {
+  const first = (entries[0] as { index: number }).index;
+  for (let i = 1; i < entries.length; i++) {
+    if ((entries[i] as { index: number }).index !== first + i) {
       throw new RangeError("indexer: entries must be contiguous and ascending");
     }
-  });
+  }
 }
 
 const indexedPut = (size: number): Put => ({ key: META_INDEXED, value: utf8(String(size)) });
@@ -399,7 +457,7 @@ const caches = new WeakMap<LevelStore, Cache>();
  */
 export const lineageIndexer: AppendContributor = {
   name: "lineage",
-  async puts(entries, store) {
+  async puts(entries, store, records) {
     const first = entries[0];
     if (first === undefined) return [];
     checkContiguous(entries);
@@ -418,12 +476,8 @@ export const lineageIndexer: AppendContributor = {
     // Building updates what the cache knows in place: until it has finished, the cache matches
     // no batch, so a build that throws (a read error, a damaged record) leaves it unusable.
     cache.next = -1;
-    // The fields it indexes: as the append path wrote them into the leaves when it gives them,
-    // else read back from the leaves just encoded, else from the decoded events.
-    const events = entries.map(
-      (e) => e.fields ?? (e.leaf === undefined ? null : indexedFields(e.leaf)) ?? e.event,
-    );
-    const puts = await new Builder(store, cache.known).build(events, first.index);
+    // The fields it indexes are read from the leaves just encoded, in place.
+    const puts = await new Builder(store, cache.known).build(entries, first.index, records);
     // Valid for the next batch only if this one is written (then the next starts here).
     cache.next = first.index + entries.length;
     puts.push(indexedPut(cache.next));
@@ -494,15 +548,12 @@ export async function reindex(
   }
   const builder = new Builder(store, newKnown(from));
   const written = new Set<string>();
-  let chunk: Array<{ index: number; event: Event }> = [];
+  let chunk: IndexedEntry[] = [];
   let done = from;
   const flush = async () => {
     // Bounded memory: past the limit, what is known is read back from the records written.
     if (knownSize(builder.known) > KNOWN_LIMIT) builder.renew(done);
-    const puts = await builder.build(
-      chunk.map((x) => x.event),
-      done,
-    );
+    const puts = await builder.build(chunk, done);
     for (const { event } of chunk) for (const a of namedAssets(event)) written.add(a);
     done += chunk.length;
     puts.push(indexedPut(done), formatPut);

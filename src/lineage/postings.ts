@@ -106,20 +106,37 @@ export class FieldPostings {
    * @returns the bytes written
    */
   write(w: ByteWriter, seg: number, v: number): number {
+    // The caller reserved 16 bytes a posting (two varints of at most 8 bytes): written in place.
+    const b = w.bytes;
     const at = w.pos;
+    let p = at;
     let prev = seg - 1;
     let prevTs = 0;
     const order = this.order;
-    for (let k = this.start[v] as number; k < (this.start[v + 1] as number); k++) {
-      const p = order[k] as number;
-      const index = this.index[p] as number;
-      const ts = this.ts[p] as number;
+    const indexes = this.index;
+    const tss = this.ts;
+    const end = this.start[v + 1] as number;
+    for (let k = this.start[v] as number; k < end; k++) {
+      const o = order[k] as number;
+      const index = indexes[o] as number;
+      const ts = tss[o] as number;
+      let x = index - prev;
+      while (x >= 128) {
+        b[p++] = (x & 127) | 128;
+        x = Math.floor(x / 128);
+      }
+      b[p++] = x;
       const d = ts - prevTs;
-      w.varint(index - prev);
-      w.varint(d >= 0 ? 2 * d : -2 * d - 1);
+      x = d >= 0 ? 2 * d : -2 * d - 1;
+      while (x >= 128) {
+        b[p++] = (x % 128) + 128;
+        x = Math.floor(x / 128);
+      }
+      b[p++] = x;
       prev = index;
       prevTs = ts;
     }
-    return w.pos - at;
+    w.pos = p;
+    return p - at;
   }
 }

@@ -1,11 +1,17 @@
 /**
- * The append path's field reader gives, for every leaf the encoder writes, exactly the fields
- * `decodeLeaf` gives; and null (never a wrong answer) for bytes laid out otherwise.
+ * The indexer's leaf reader gives, for every leaf the encoder writes, exactly the fields
+ * `decodeLeaf` gives (as ids of its dictionary); and false (never a wrong answer) for bytes laid
+ * out otherwise.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { completeEvent, decodeLeaf, demoScenario, encodeLeaf } from "../../src/index.js";
-import { indexedFields } from "../../src/lineage/fields.js";
+import { Dict } from "../../src/lineage/dict.js";
+import { LeafIds, readLeaf } from "../../src/lineage/fields.js";
+
+// An empty list and no list index the same: the reader does not tell them apart.
+const list = (name: string, l: readonly string[] | undefined) =>
+  l === undefined || l.length === 0 ? {} : { [name]: [...l] };
 
 const pick = (e: ReturnType<typeof decodeLeaf>) => ({
   ts: e.ts,
@@ -13,10 +19,32 @@ const pick = (e: ReturnType<typeof decodeLeaf>) => ({
   action: e.action,
   outcome: e.outcome,
   ...(e.asset === undefined ? {} : { asset: e.asset }),
-  ...(e.inputs === undefined ? {} : { inputs: e.inputs }),
-  ...(e.outputs === undefined ? {} : { outputs: e.outputs }),
-  ...(e.controls === undefined ? {} : { controls: e.controls }),
+  ...list("inputs", e.inputs),
+  ...list("outputs", e.outputs),
+  ...list("controls", e.controls),
 });
+
+/** One dictionary for many leaves, as the indexer keeps one across appends. */
+let dict = new Dict();
+const x = new LeafIds();
+
+/** The reader's answer for `bytes[from, to)`, turned back into strings; null for false. */
+function indexedFields(bytes: Uint8Array, from = 0, to = bytes.length) {
+  if (!readLeaf(bytes, from, to, dict, x)) return null;
+  const v = (id: number) => dict.values[id] as string;
+  const ids = (name: string, a: Int32Array, n: number) =>
+    n === 0 ? {} : { [name]: Array.from(a.subarray(0, n), v) };
+  return {
+    ts: x.ts,
+    actor: { id: v(x.actor) },
+    action: v(x.action),
+    outcome: v(x.outcome),
+    ...(x.asset < 0 ? {} : { asset: v(x.asset) }),
+    ...ids("inputs", x.inputs, x.nInputs),
+    ...ids("outputs", x.outputs, x.nOutputs),
+    ...ids("controls", x.controls, x.nControls),
+  };
+}
 
 describe("indexedFields", () => {
   it("reads the demo scenario's leaves as decodeLeaf does", () => {
@@ -28,6 +56,42 @@ describe("indexedFields", () => {
       }
     }
     expect(n).toBeGreaterThan(100);
+  });
+
+  it("reads leaves in place inside a larger buffer, with a dictionary that grows", () => {
+    dict = new Dict();
+    const leaves: Uint8Array[] = [];
+    // Enough distinct values to grow the table, the arena and the per-id arrays several times.
+    for (let i = 0; i < 5000; i++) {
+      leaves.push(
+        encodeLeaf(
+          completeEvent(
+            {
+              ts: i,
+              actor: { id: `user-${i % 700}` },
+              action: "dataset.transform",
+              outcome: "success",
+              asset: `dataset:d${i}/${"x".repeat(i % 90)}`,
+              inputs: [`dataset:d${i - 1}/é`, `dataset:d${i}/ü`],
+              outputs: [`model:m${i}`],
+            } as never,
+            7,
+          ),
+        ),
+      );
+    }
+    const all = new Uint8Array(leaves.reduce((n, l) => n + l.length + 3, 0));
+    let off = 1;
+    for (const leaf of leaves) {
+      all.set(leaf, off);
+      expect(indexedFields(all, off, off + leaf.length)).toEqual(pick(decodeLeaf(leaf)));
+      off += leaf.length + 3;
+    }
+    // Looked up again, every value keeps its id.
+    const size = dict.size;
+    for (const leaf of leaves) expect(indexedFields(leaf)).toEqual(pick(decodeLeaf(leaf)));
+    expect(dict.size).toBe(size);
+    dict = new Dict();
   });
 
   it("reads any valid event as decodeLeaf does (property)", () => {

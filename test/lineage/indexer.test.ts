@@ -213,6 +213,48 @@ describe("the indexer", () => {
     expect(await indexView(log)).toEqual(incremental);
   });
 
+  it("builds the same records from leaves read in place, from each leaf, and from decoded events", async () => {
+    const many = (k: string, n: number) => Array.from({ length: n }, (_, i) => `dataset:${k}${i}`);
+    const events = [
+      ...scenario(),
+      // Names beyond ASCII, and an input × output product over 4096 (edges through entry:<i>).
+      derive(["dataset:café/ü", "dataset:日本"], ["model:ø@1"], { actor: { id: "zoë" } }),
+      derive(many("in", 65), [], { outputs: many("out", 65) }),
+      derive(["model:ø@1"], ["model:ø@2"], { details: { rows: 5, tags: ["a", { b: [1.5, -2] }] } }),
+    ];
+    await log.append(events.slice(0, 3));
+    await unindexed(log).append(events.slice(3));
+    const entries = [];
+    const leaves: Uint8Array[] = [];
+    for (let i = 3; i < events.length; i++) {
+      const e = await log.get(i);
+      entries.push({ index: i, event: e.event, leaf: e.leaf });
+      leaves.push(e.leaf);
+    }
+    // As the append path lays them out: uint16_be(len) ‖ leaf, back to back.
+    const bytes = new Uint8Array(leaves.reduce((n, l) => n + 2 + l.length, 0));
+    const ends = new Float64Array(leaves.length);
+    let at = 0;
+    leaves.forEach((l, j) => {
+      bytes[at] = l.length >> 8;
+      bytes[at + 1] = l.length & 0xff;
+      bytes.set(l, at + 2);
+      at += 2 + l.length;
+      ends[j] = at;
+    });
+    const inPlace = await lineageIndexer.puts(entries, log.store, { bytes, ends });
+    const byLeaf = await lineageIndexer.puts(entries, log.store);
+    const byEvent = await lineageIndexer.puts(
+      entries.map(({ index, event }) => ({ index, event })),
+      log.store,
+    );
+    expect(inPlace.some((p) => p.key.startsWith("x/up/entry:"))).toBe(true);
+    expect(byLeaf).toEqual(inPlace);
+    expect(byEvent).toEqual(inPlace);
+    await log.store.write(inPlace);
+    expect(await indexView(log)).toEqual(await scanView(log));
+  });
+
   it("gives the same records for any split of the appends (property)", async () => {
     const assetArb = fc.constantFrom("dataset:a", "dataset:b", "dataset:c", "model:m", "run:r");
     const eventArb = fc.record({
