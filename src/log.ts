@@ -279,7 +279,7 @@ export class Log {
    * The puts of the prepared appends whose write has not completed, oldest first: what the
    * next prepare must read instead of the store (ids, the indexer's status records).
    */
-  #pending: Array<Map<string, Uint8Array>> = [];
+  #pending: PendingPuts[] = [];
   /**
    * Moves when a write fails: an append prepared on the state before (on top of the failed
    * one) is then refused without being written, and the next prepare starts from the store.
@@ -526,9 +526,12 @@ export class Log {
     for (const t of tiles.values()) puts.push({ key: tileKey(t.level, t.index), value: t.bytes });
     const digits = new Uint8Array(seen.size * 16);
     let off = 0;
+    /** The new ids and their entries, for the prepares that run before this append is written. */
+    const newIds = new Map<string, number>();
     for (let i = 0; i < count; i++) {
       const id = ids[i];
       if (id === undefined || duplicate[i] === 1) continue;
+      newIds.set(id, indexes[i] as number);
       const end = writeDecimal(digits, off, indexes[i] as number);
       puts.push({ key: idKey(id), value: digits.subarray(off, end) });
       off = end;
@@ -561,8 +564,7 @@ export class Log {
       bundle: size % TILE_WIDTH === 0 ? new Uint8Array(0) : last.bytes.slice(),
       tiles: rightEdgeTiles(size, tiles, edge?.tiles),
     };
-    const layer = new Map<string, Uint8Array>();
-    for (const p of puts) layer.set(p.key, p.value);
+    const layer = new PendingPuts(puts, newIds);
     this.#pending.push(layer);
     if (options.onPrepared !== undefined) {
       entries ??= decodeRecords(records, recordEnds, start, undefined);
@@ -626,11 +628,15 @@ export class Log {
     const rest: string[] = [];
     const where: number[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const v = this.pendingValue(idKey(ids[i] as string));
-      if (v === undefined) {
-        rest.push(ids[i] as string);
+      const id = ids[i] as string;
+      let index: number | undefined;
+      for (let l = this.#pending.length - 1; l >= 0 && index === undefined; l--) {
+        index = (this.#pending[l] as PendingPuts).ids.get(id);
+      }
+      if (index === undefined) {
+        rest.push(id);
         where.push(i);
-      } else out[i] = Number(fromUtf8(v));
+      } else out[i] = index;
     }
     const found = await this.store.lookupIds(rest);
     for (let j = 0; j < rest.length; j++) out[where[j] as number] = found[j];
@@ -644,7 +650,7 @@ export class Log {
    */
   pendingValue(key: string): Uint8Array | undefined {
     for (let i = this.#pending.length - 1; i >= 0; i--) {
-      const v = (this.#pending[i] as Map<string, Uint8Array>).get(key);
+      const v = (this.#pending[i] as PendingPuts).get(key);
       if (v !== undefined) return v;
     }
     return undefined;
@@ -840,9 +846,40 @@ interface Prepared {
   epoch: number;
   results: Appended[];
   /** What to write; absent when every event is a duplicate. */
-  write?: { puts: Put[]; size: number; layer: Map<string, Uint8Array> };
+  write?: { puts: Put[]; size: number; layer: PendingPuts };
   /** The new entries, when a contributor or the caller wants them. */
   entries?: NewEntry[] | undefined;
+}
+
+/**
+ * The puts of an append prepared and not yet written, as the next prepares read them: its new
+ * ids, and its puts by key. The indexer reads two status keys a batch, and the rare record of an
+ * asset or edge it does not know: those are looked for from the end of the puts (where its own
+ * are), and a map of every put (about two an event) is built only for a prepare that reads more.
+ */
+class PendingPuts {
+  readonly puts: readonly Put[];
+  readonly ids: ReadonlyMap<string, number>;
+  #reads = 0;
+  #byKey: Map<string, Uint8Array> | undefined;
+  constructor(puts: readonly Put[], ids: ReadonlyMap<string, number>) {
+    this.puts = puts;
+    this.ids = ids;
+  }
+  get(key: string): Uint8Array | undefined {
+    if (this.#byKey === undefined && ++this.#reads <= 8) {
+      for (let i = this.puts.length - 1; i >= 0; i--) {
+        const p = this.puts[i] as Put;
+        if (p.key === key) return p.value;
+      }
+      return undefined;
+    }
+    if (this.#byKey === undefined) {
+      this.#byKey = new Map();
+      for (const p of this.puts) this.#byKey.set(p.key, p.value);
+    }
+    return this.#byKey.get(key);
+  }
 }
 
 /** Refusing an append that was prepared on top of one whose write failed. */
