@@ -10,6 +10,15 @@
  * buffer) and hash tiles → one atomic LevelDB batch with the id index and the new size. A batch
  * is all or nothing: one invalid event rejects it and nothing is written.
  *
+ * Pipelined: everything before the LevelDB batch (the prepare) runs for one append while the
+ * append before it is being written, on top of it: from its tree size and right edge, with its
+ * ids and its puts visible to the id lookups and to the contributors (`pendingView`), as the
+ * store will be once it is written. Writes run one at a time in call order, and an append
+ * resolves only when its own write is durable. When a write fails, the appends prepared on it
+ * are refused unwritten (`notWritten`) and the next prepare starts from the store. A caller
+ * that awaits each append (the CLI, most library users) sees no difference; the server's group
+ * committer starts its next append when `onPrepared` says the previous one is queued.
+ *
  * Two kinds of hook extend it, each registered on the {@link Log}: {@link AppendTransform}s
  * rewrite the raw inputs before they are validated (PII masking, control mapping: what they
  * write is inside the signed leaf), and {@link AppendContributor}s add puts derived from the new
@@ -323,8 +332,12 @@ export class Log {
   /**
    * Appends events, all or nothing. Each value is validated as an event of schema v1; the first
    * invalid one throws (E_EVENT_INVALID, E_EVENT_TOO_LARGE) naming its location and field, and
-   * nothing is written. An event whose `id` is already in the log (or earlier in the same batch)
-   * is not appended again: its existing index is returned with `duplicate: true`.
+   * nothing is written. An event whose `id` is already in the log (or earlier in the same batch,
+   * or in an append called before this one) is not appended again: its existing index is
+   * returned with `duplicate: true`. Appends are written in call order; one called while
+   * another is being written is prepared meanwhile, and resolves after it. It is refused, not
+   * written, with the failed write's code (E_IO, …) and a message starting "not written: the
+   * append before it failed" when the append before it fails at its write.
    */
   append(events: readonly unknown[], options: AppendOptions = {}): Promise<Appended[]> {
     return this.#pipelined(

@@ -264,6 +264,56 @@ describe("group commit", () => {
     }
   });
 
+  it("a group commit whose write fails mid-load fails only its bad request; the pipeline recovers", async () => {
+    const w = await startTestServer();
+    try {
+      // A contributor whose put LevelDB refuses at write time (no value) for any batch holding
+      // an event with id "poison-…": the batch is prepared, its write fails, and the batch
+      // prepared on top of it meanwhile is refused unwritten; the committer then retries each
+      // request alone.
+      w.log.addContributor({
+        name: "poison",
+        puts: async (entries) =>
+          entries.some((e) => e.event.id?.startsWith("poison-"))
+            ? [{ key: "z/poison", value: undefined as unknown as Uint8Array }]
+            : [],
+      });
+      const requests = 80;
+      const per = 25;
+      const bodies = Array.from({ length: requests }, (_, r) =>
+        Array.from({ length: per }, (_, i) =>
+          event(r * per + i, { id: r === 30 ? `poison-${i}` : `pf-${r}-${i}` }),
+        ),
+      );
+      const responses = await Promise.all(
+        bodies.map(async (b) => {
+          const res = await post(w, b);
+          return { status: res.status, body: (await res.json()) as AppendBody & ErrorBody };
+        }),
+      );
+      const failed = responses.filter((r) => r.status !== 200);
+      expect(failed).toHaveLength(1);
+      expect(failed[0]?.status).toBe(500);
+      expect(failed[0]?.body.error.code).toBe("E_IO");
+      expect(w.log.size).toBe((requests - 1) * per);
+      // Every acknowledged event is in the log at the index it was given; nothing else is.
+      const events = await allEvents(w.log);
+      for (const [r, res] of responses.entries()) {
+        if (r === 30) continue;
+        for (const [i, e] of res.body.entries.entries()) {
+          expect(events[e.index]?.id).toBe(`pf-${r}-${i}`);
+        }
+      }
+      expect(events.some((e) => String(e.id).startsWith("poison-"))).toBe(false);
+      await w.log.checkpoint();
+      const report = await verifyLog(w.log.store, { keys: [parseVkey(w.log.vkey)] });
+      expect(report.ok).toBe(true);
+      expect(report.entries).toBe((requests - 1) * per);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it("answers 503 with Retry-After when the write queue is full, and stores only what it acknowledged", async () => {
     const w = await startTestServer({ maxQueueEvents: 300, maxBatchEvents: 200 });
     try {
