@@ -895,14 +895,25 @@ class PendingPuts {
   }
 }
 
-/** Refusing an append that was prepared on top of one whose write failed. */
+/**
+ * Refusing an append that was prepared on top of one whose write failed: the failed write's
+ * code, with `details.notWritten` set (the append itself may be fine: {@link wasNotWritten}).
+ */
 function notWritten(cause: unknown): LogsealError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new LogsealError(
     cause instanceof LogsealError ? cause.code : "E_IO",
     `not written: the append before it failed (${reason}); retry it`,
-    { cause },
+    { cause, details: { notWritten: true } },
   );
+}
+
+/**
+ * True for the error of an append refused, unwritten, because the append before it failed at
+ * its write: retrying it alone may succeed.
+ */
+export function wasNotWritten(e: unknown): boolean {
+  return e instanceof LogsealError && e.details?.notWritten === true;
 }
 
 /**

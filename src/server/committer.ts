@@ -26,7 +26,7 @@
 
 import { LogsealError } from "../errors.js";
 import type { EventInput } from "../event/index.js";
-import type { Appended, Log, NewEntry } from "../log.js";
+import { type Appended, type Log, type NewEntry, wasNotWritten } from "../log.js";
 import type { RwGate } from "./gate.js";
 import type { ServerMetrics } from "./metrics.js";
 
@@ -165,7 +165,7 @@ export class GroupCommitter {
   /** Commits a group; on failure, each of its requests alone, in order. */
   async #settle(group: Pending[], prepared: () => void): Promise<void> {
     try {
-      await this.#commit(group, prepared);
+      await this.#retrying(group, prepared);
     } catch (e) {
       prepared();
       if (group.length === 1) this.#fail(group, e);
@@ -173,11 +173,26 @@ export class GroupCommitter {
         // Isolate the failure: each request alone, in order.
         for (const p of group) {
           try {
-            await this.#commit([p], () => {});
+            await this.#retrying([p], () => {});
           } catch (e1) {
             this.#fail([p], e1);
           }
         }
+      }
+    }
+  }
+
+  /**
+   * Commits a group, again when the log refused it unwritten because the append before it
+   * failed at its write (another group's fault, not this one's); at most 3 times.
+   */
+  async #retrying(group: Pending[], prepared: () => void): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#commit(group, prepared);
+        return;
+      } catch (e) {
+        if (!wasNotWritten(e) || attempt >= 3) throw e;
       }
     }
   }
