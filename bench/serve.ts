@@ -251,7 +251,10 @@ function committerStats(before: string, after: string, seconds: number) {
       batches === 0
         ? 0
         : Math.round((d("logseal_append_batch_duration_seconds_sum") / batches) * 10_000) / 10,
-    /** The share of the wall time the committer spent inside Log.append. */
+    /**
+     * The time appends were in flight (called, not yet durable), summed, over the wall time:
+     * above 1 when the committer pipelines (one prepared while the one before is written).
+     */
     committerBusy:
       Math.round((d("logseal_append_batch_duration_seconds_sum") / seconds) * 100) / 100,
   };
@@ -490,7 +493,7 @@ try {
     );
     const c = l.committer;
     console.log(
-      `      group commits: ${c.batches}, mean ${c.meanBatchEvents} events (${c.meanBatchRequests} requests) in ${c.meanBatchMs} ms; committer busy ${Math.round(c.committerBusy * 100)}% of the time`,
+      `      group commits: ${c.batches}, mean ${c.meanBatchEvents} events (${c.meanBatchRequests} requests) in ${c.meanBatchMs} ms; appends in flight ${Math.round(c.committerBusy * 100)}% of the time (summed: two overlap when pipelined)`,
     );
     console.log(
       `      CPU: server ${l.cpu.server} s (${l.cpu.serverMsPer1000Events} ms per 1,000 events), load generator ${l.cpu.loadGenerator} s`,

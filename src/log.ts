@@ -10,6 +10,15 @@
  * buffer) and hash tiles → one atomic LevelDB batch with the id index and the new size. A batch
  * is all or nothing: one invalid event rejects it and nothing is written.
  *
+ * Pipelined: everything before the LevelDB batch (the prepare) runs for one append while the
+ * append before it is being written, on top of it: from its tree size and right edge, with its
+ * ids and its puts visible to the id lookups and to the contributors (`pendingView`), as the
+ * store will be once it is written. Writes run one at a time in call order, and an append
+ * resolves only when its own write is durable. When a write fails, the appends prepared on it
+ * are refused unwritten (`notWritten`) and the next prepare starts from the store. A caller
+ * that awaits each append (the CLI, most library users) sees no difference; the server's group
+ * committer starts its next append when `onPrepared` says the previous one is queued.
+ *
  * Two kinds of hook extend it, each registered on the {@link Log}: {@link AppendTransform}s
  * rewrite the raw inputs before they are validated (PII masking, control mapping: what they
  * write is inside the signed leaf), and {@link AppendContributor}s add puts derived from the new
@@ -17,7 +26,7 @@
  * append path builds no Event objects at all.
  */
 import { join } from "node:path";
-import { utf8 } from "./bytes.js";
+import { fromUtf8, utf8 } from "./bytes.js";
 import type { ControlsPolicy } from "./controls/policy.js";
 import { withControls } from "./controls/transform.js";
 import { type Location, LogsealError, withLocation } from "./errors.js";
@@ -153,6 +162,20 @@ export interface AppendOptions {
   locate?: (i: number) => Location;
   /** The integration time to stamp (`at`); defaults to now. For tests and replays. */
   now?: number;
+  /**
+   * Called once the batch is prepared (validated, masked, encoded, hashed, its tiles and index
+   * records built) and its write queued, with its new entries in index order (none when every
+   * event is a duplicate). An append started from here on is prepared while this one is
+   * written (group commit pipelining); it is acknowledged only after this one, and fails
+   * without being written if this one's write fails.
+   */
+  onPrepared?: (entries: ReadonlyArray<NewEntry>) => void;
+  /**
+   * Runs the batch's LevelDB write (and the tree size's move) inside the caller's exclusive
+   * section: the server's readers-writer gate, so that no read overlaps a commit. Not called
+   * for a batch that writes nothing.
+   */
+  exclusive?: <T>(write: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -255,20 +278,41 @@ async function configure(log: Log, controlsPolicy?: ControlsPolicy): Promise<Log
 export class Log {
   readonly store: LevelStore;
   #signer: Signer | undefined;
-  /** Appends and checkpoints run one at a time (single writer). */
-  #queue: Promise<unknown> = Promise.resolve();
   /**
-   * The partial entry bundle and partial hash tiles at the right edge after the last append,
-   * so that the next append neither reads nor re-parses them. Dropped when an append starts
-   * and set again only when it succeeds. (measured) Batches of 100 demo events: 54–66k
-   * appends/s with it, 50–53k without (Node 20.20, 2-core AMD EPYC, shared).
+   * Appends are prepared one at a time, in call order, and written one at a time, in the same
+   * order (single writer); the prepare of an append may run while the append before it is being
+   * written. A checkpoint takes its turn in both queues, so it signs exactly the appends called
+   * before it.
+   */
+  #prepareQueue: Promise<unknown> = Promise.resolve();
+  #writeQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * The partial entry bundle and partial hash tiles at the right edge after the last prepared
+   * append (written or not yet), so that the next append neither reads nor re-parses them. Set
+   * only when a prepare succeeds; dropped when a write fails. (measured) Batches of 100 demo
+   * events: 54–66k appends/s with it, 50–53k without (Node 20.20, 2-core AMD EPYC, shared).
    */
   #edge: RightEdge | undefined;
+  /**
+   * The puts of the prepared appends whose write has not completed, oldest first: what the
+   * next prepare must read instead of the store (ids, the indexer's status records).
+   */
+  #pending: PendingPuts[] = [];
+  /**
+   * Moves when a write fails: an append prepared on the state before (on top of the failed
+   * one) is then refused without being written, and the next prepare starts from the store.
+   */
+  #epoch = 0;
+  /** The error of the last write that failed (the cause given to the appends refused after it). */
+  #failure: unknown;
+  /** The store as the append being prepared sees it (see {@link #view}). */
+  readonly #storeView: LevelStore;
   readonly #transforms: AppendTransform[] = [];
   readonly #contributors: AppendContributor[] = [];
 
   constructor(store: LevelStore) {
     this.store = store;
+    this.#storeView = pendingView(store, this);
   }
 
   get origin(): string {
@@ -297,11 +341,19 @@ export class Log {
   /**
    * Appends events, all or nothing. Each value is validated as an event of schema v1; the first
    * invalid one throws (E_EVENT_INVALID, E_EVENT_TOO_LARGE) naming its location and field, and
-   * nothing is written. An event whose `id` is already in the log (or earlier in the same batch)
-   * is not appended again: its existing index is returned with `duplicate: true`.
+   * nothing is written. An event whose `id` is already in the log (or earlier in the same batch,
+   * or in an append called before this one) is not appended again: its existing index is
+   * returned with `duplicate: true`. Appends are written in call order; one called while
+   * another is being written is prepared meanwhile, and resolves after it. It is refused, not
+   * written, with the failed write's code (E_IO, …) and a message starting "not written: the
+   * append before it failed" when the append before it fails at its write.
    */
   append(events: readonly unknown[], options: AppendOptions = {}): Promise<Appended[]> {
-    return this.#serialised(() => this.#append(events, options));
+    return this.#pipelined(
+      () => this.#prepare(events, options),
+      (p) => this.#write(p, options),
+      options.onPrepared === undefined ? undefined : (p) => options.onPrepared?.(p.entries ?? []),
+    );
   }
 
   /** Registers a transform; transforms run in the order they were added. */
@@ -322,10 +374,17 @@ export class Log {
     };
   }
 
-  async #append(input: readonly unknown[], options: AppendOptions): Promise<Appended[]> {
-    // The right edge is trusted only while nothing has failed since it was cached.
-    const edge = this.#edge?.size === this.size ? this.#edge : undefined;
-    this.#edge = undefined;
+  /**
+   * Everything of an append but its write: the state it builds on is the last prepared
+   * append's (tree size, right edge, ids and index status of the appends not yet written).
+   * Changes nothing but the hooks' own caches when it throws.
+   */
+  async #prepare(input: readonly unknown[], options: AppendOptions): Promise<Prepared> {
+    const epoch = this.#epoch;
+    if (this.#pending.length === 0 && this.#edge !== undefined && this.#edge.size !== this.size) {
+      this.#edge = undefined; // the store moved under the cache: nothing is trusted
+    }
+    const edge = this.#edge;
     const at = options.now ?? Date.now();
     const atValid = Number.isInteger(at) && at >= 0 && at <= MAX_TIMESTAMP;
     let values = input;
@@ -406,7 +465,7 @@ export class Log {
       }
     }
     // The ids are looked up on LevelDB's threads while this one hashes the leaves.
-    const lookup = this.store.lookupIds(unique);
+    const lookup = this.#lookupIds(unique);
     lookup.catch(() => {}); // awaited below; this only keeps a throw in between from orphaning it
     const encoded: EncodedRecords | undefined = atValid
       ? { records: w.bytes.subarray(0, w.pos), ends, oversize }
@@ -426,7 +485,7 @@ export class Log {
     const indexes = new Float64Array(count);
     const duplicate = new Uint8Array(count);
     let added = 0;
-    const start = this.size;
+    const start = edge?.size ?? this.size;
     let first: Map<string, number> | undefined; // each id's first event, when there are repeats
     for (let i = 0; i < count; i++) {
       const id = ids[i];
@@ -455,10 +514,7 @@ export class Log {
         id === undefined ? { index, duplicate: false } : { index, duplicate: false, id },
       );
     }
-    if (added === 0 || encoded === undefined) {
-      this.#edge = edge; // nothing written: the edge still stands
-      return results;
-    }
+    if (added === 0 || encoded === undefined) return { epoch, results };
 
     let { records, ends: recordEnds } = encoded;
     if (added < count) {
@@ -486,9 +542,12 @@ export class Log {
     for (const t of tiles.values()) puts.push({ key: tileKey(t.level, t.index), value: t.bytes });
     const digits = new Uint8Array(seen.size * 16);
     let off = 0;
+    /** The new ids and their entries, for the prepares that run before this append is written. */
+    const newIds = new Map<string, number>();
     for (let i = 0; i < count; i++) {
       const id = ids[i];
       if (id === undefined || duplicate[i] === 1) continue;
+      newIds.set(id, indexes[i] as number);
       const end = writeDecimal(digits, off, indexes[i] as number);
       puts.push({ key: idKey(id), value: digits.subarray(off, end) });
       off = end;
@@ -503,14 +562,16 @@ export class Log {
       const assigned = Array.from(indexes, (index, i) => (duplicate[i] === 0 ? index : undefined));
       for (const placed of placers) puts.push(...(await placed(assigned)));
     }
+    let entries: NewEntry[] | undefined;
     if (this.#contributors.length > 0) {
-      const entries = decodeRecords(records, recordEnds, start);
+      entries = decodeRecords(records, recordEnds, start);
       const laid: NewRecords = { bytes: records, ends: recordEnds };
-      for (const c of this.#contributors) puts.push(...(await c.puts(entries, this.store, laid)));
+      for (const c of this.#contributors) {
+        puts.push(...(await c.puts(entries, this.#storeView, laid)));
+      }
     }
     const size = start + added;
-    await this.store.write(puts, size);
-
+    if (epoch !== this.#epoch) throw notWritten(this.#failure);
     const last = bundles[bundles.length - 1] as { bytes: Uint8Array };
     this.#edge = {
       size,
@@ -518,7 +579,104 @@ export class Log {
       bundle: size % TILE_WIDTH === 0 ? new Uint8Array(0) : last.bytes.slice(),
       tiles: rightEdgeTiles(size, tiles, edge?.tiles),
     };
-    return results;
+    const layer = new PendingPuts(puts, newIds);
+    this.#pending.push(layer);
+    if (options.onPrepared !== undefined) {
+      entries ??= decodeRecords(records, recordEnds, start);
+    }
+    return { epoch, results, write: { puts, size, layer }, entries };
+  }
+
+  /**
+   * The write of a prepared append, in prepare order: refused, unwritten, when a write before it
+   * failed after it was prepared. A failed write leaves the in-memory state as the store is.
+   */
+  async #write(p: Prepared, options: AppendOptions): Promise<Appended[]> {
+    if (p.epoch !== this.#epoch) throw notWritten(this.#failure);
+    const w = p.write;
+    if (w !== undefined) {
+      const write = () => this.store.write(w.puts, w.size);
+      try {
+        await (options.exclusive === undefined ? write() : options.exclusive(write));
+      } catch (e) {
+        // Every append prepared after this one built on it: none may be written, and the
+        // next prepare starts again from the store.
+        this.#epoch++;
+        this.#failure = e;
+        this.#edge = undefined;
+        this.#pending = [];
+        throw e;
+      }
+      const i = this.#pending.indexOf(w.layer);
+      if (i >= 0) this.#pending.splice(i, 1);
+    }
+    return p.results;
+  }
+
+  /**
+   * Runs `prepare` after the prepares of every earlier call, then `write` after the writes of
+   * every earlier call; `onPrepared` is told between the two.
+   */
+  #pipelined<P, T>(
+    prepare: () => Promise<P>,
+    write: (p: P) => Promise<T>,
+    onPrepared?: (p: P) => void,
+  ): Promise<T> {
+    let written!: Promise<T>;
+    const queued = this.#prepareQueue.then(prepare).then((p) => {
+      written = this.#writeQueue.then(() => write(p));
+      this.#writeQueue = written.catch(() => {});
+      try {
+        onPrepared?.(p);
+      } catch {
+        // The caller's notice: its failure must not detach this append from its write.
+      }
+    });
+    this.#prepareQueue = queued.catch(() => {});
+    return queued.then(() => written);
+  }
+
+  /** The entry indexes of these ids: in the appends not yet written, else in the store. */
+  async #lookupIds(ids: readonly string[]): Promise<Array<number | undefined>> {
+    if (this.#pending.length === 0) return this.store.lookupIds(ids);
+    const out: Array<number | undefined> = new Array(ids.length);
+    const rest: string[] = [];
+    const where: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
+      let index: number | undefined;
+      for (let l = this.#pending.length - 1; l >= 0 && index === undefined; l--) {
+        index = (this.#pending[l] as PendingPuts).ids.get(id);
+      }
+      if (index === undefined) {
+        rest.push(id);
+        where.push(i);
+      } else out[i] = index;
+    }
+    const found = await this.store.lookupIds(rest);
+    for (let j = 0; j < rest.length; j++) out[where[j] as number] = found[j];
+    return out;
+  }
+
+  /**
+   * The value of `key` in the newest append prepared and not yet written that puts it, if any
+   * (for {@link pendingView}; not part of the public API).
+   * @internal
+   */
+  pendingValue(key: string): Uint8Array | undefined {
+    for (let i = this.#pending.length - 1; i >= 0; i--) {
+      const v = (this.#pending[i] as PendingPuts).get(key);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /**
+   * The tree size the append being prepared starts from (the last prepared append's).
+   * @internal
+   */
+  get preparedSize(): number {
+    return this.#edge?.size ?? this.size;
   }
 
   /**
@@ -527,14 +685,17 @@ export class Log {
    * @returns the signed note text
    */
   checkpoint(): Promise<StoredCheckpoint> {
-    return this.#serialised(async () => {
-      const size = this.size;
-      const root = await treeHashFromTiles(size, (l, n) => this.store.readTile(l, n));
-      const signer = await this.#loadSigner();
-      const note = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, signer);
-      await this.store.write([{ key: checkpointKey(size), value: utf8(note) }]);
-      return { size, note };
-    });
+    return this.#pipelined(
+      () => Promise.resolve(),
+      async () => {
+        const size = this.size;
+        const root = await treeHashFromTiles(size, (l, n) => this.store.readTile(l, n));
+        const signer = await this.#loadSigner();
+        const note = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, signer);
+        await this.store.write([{ key: checkpointKey(size), value: utf8(note) }]);
+        return { size, note };
+      },
+    );
   }
 
   /** The latest signed checkpoint, or `undefined` when none was signed yet. */
@@ -597,7 +758,8 @@ export class Log {
   }
 
   async close(): Promise<void> {
-    await this.#queue.catch(() => {});
+    await this.#prepareQueue;
+    await this.#writeQueue;
     await this.store.close();
   }
 
@@ -680,12 +842,6 @@ export class Log {
     }
     return this.#signer;
   }
-
-  #serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn);
-    this.#queue = run.catch(() => {});
-    return run;
-  }
 }
 
 function importSigner(skey: string, origin: string): { skey: string; vkey: string } {
@@ -697,6 +853,110 @@ function importSigner(skey: string, origin: string): { skey: string; vkey: strin
     );
   }
   return { skey, vkey: signer.vkey };
+}
+
+/** An append prepared and waiting for its write. */
+interface Prepared {
+  /** The log's epoch when it was prepared: a failed write since then refuses it. */
+  epoch: number;
+  results: Appended[];
+  /** What to write; absent when every event is a duplicate. */
+  write?: { puts: Put[]; size: number; layer: PendingPuts };
+  /** The new entries, when a contributor or the caller wants them. */
+  entries?: NewEntry[] | undefined;
+}
+
+/**
+ * The puts of an append prepared and not yet written, as the next prepares read them: its new
+ * ids, and its puts by key. The indexer reads two status keys a batch, and the rare record of an
+ * asset or edge it does not know: those are looked for from the end of the puts (where its own
+ * are), and a map of every put (about two an event) is built only for a prepare that reads more.
+ */
+class PendingPuts {
+  readonly puts: readonly Put[];
+  readonly ids: ReadonlyMap<string, number>;
+  #reads = 0;
+  #byKey: Map<string, Uint8Array> | undefined;
+  constructor(puts: readonly Put[], ids: ReadonlyMap<string, number>) {
+    this.puts = puts;
+    this.ids = ids;
+  }
+  get(key: string): Uint8Array | undefined {
+    if (this.#byKey === undefined && ++this.#reads <= 8) {
+      for (let i = this.puts.length - 1; i >= 0; i--) {
+        const p = this.puts[i] as Put;
+        if (p.key === key) return p.value;
+      }
+      return undefined;
+    }
+    if (this.#byKey === undefined) {
+      this.#byKey = new Map();
+      for (const p of this.puts) this.#byKey.set(p.key, p.value);
+    }
+    return this.#byKey.get(key);
+  }
+}
+
+/**
+ * Refusing an append that was prepared on top of one whose write failed: the failed write's
+ * code, with `details.notWritten` set (the append itself may be fine: {@link wasNotWritten}).
+ */
+function notWritten(cause: unknown): LogsealError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new LogsealError(
+    cause instanceof LogsealError ? cause.code : "E_IO",
+    `not written: the append before it failed (${reason}); retry it`,
+    { cause, details: { notWritten: true } },
+  );
+}
+
+/**
+ * True for the error of an append refused, unwritten, because the append before it failed at
+ * its write: retrying it alone may succeed.
+ */
+export function wasNotWritten(e: unknown): boolean {
+  return e instanceof LogsealError && e.details?.notWritten === true;
+}
+
+/**
+ * The store as the append being prepared sees it, for its contributors: point reads (`getMany`,
+ * `lookupIds`, `lookupId`) and `treeSize` answer with the appends prepared before it that are not
+ * written yet (their puts), as the store will be when it is written; everything else is the
+ * store's. One object per log, so that a contributor may key what it caches by it.
+ */
+function pendingView(store: LevelStore, log: Log): LevelStore {
+  const getMany = async (keys: readonly string[]): Promise<Array<Uint8Array | undefined>> => {
+    const out: Array<Uint8Array | undefined> = keys.map((k) => log.pendingValue(k));
+    const rest: number[] = [];
+    for (let i = 0; i < keys.length; i++) if (out[i] === undefined) rest.push(i);
+    if (rest.length === 0) return out;
+    const found = await store.getMany(rest.map((i) => keys[i] as string));
+    for (let j = 0; j < rest.length; j++) out[rest[j] as number] = found[j];
+    return out;
+  };
+  const lookupIds = async (ids: readonly string[]): Promise<Array<number | undefined>> => {
+    const values = await getMany(ids.map(idKey));
+    return values.map((v) => (v === undefined ? undefined : Number(fromUtf8(v))));
+  };
+  return new Proxy(store, {
+    get(target, prop) {
+      switch (prop) {
+        case "treeSize":
+          return log.preparedSize;
+        case "size":
+          return () => Promise.resolve(log.preparedSize);
+        case "getMany":
+          return getMany;
+        case "lookupIds":
+          return lookupIds;
+        case "lookupId":
+          return async (id: string) => (await lookupIds([id]))[0];
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      // Methods run on the store itself (they use its private fields).
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
 }
 
 /** The right edge of the tree of `size` entries, as the last append left it. */

@@ -1,10 +1,15 @@
 /**
- * Group commit: the requests that arrive while one `Log.append` is being written are written
+ * Group commit: the requests that arrive while one `Log.append` is being prepared are written
  * together by the next one, as one atomic LevelDB batch.
  *
  *   submit(events) ─▶ queue ─▶ [ take whole requests up to maxBatchEvents ] ─▶ Log.append
  *                                                                    │ durable
  *                       resolve each request with its own indexes ◀──┘
+ *
+ * - Pipelined: the next group is taken and prepared (masked, encoded, hashed, indexed) as soon
+ *   as this one's write is queued, so the main thread works while LevelDB's thread writes. At
+ *   most two appends are in flight: one being written, one being prepared or waiting. The log
+ *   acknowledges them in order, and refuses (unwritten) one prepared on top of a failed write.
  *
  * - A request is never split: its events are in one batch, so it is stored all or nothing.
  * - Every event was validated (schema, size) before it was submitted, so a batch fails only on
@@ -14,14 +19,14 @@
  *   write-ahead log, which survives the death of the process (`kill -9`).
  * - The queue is bounded in events: beyond `maxQueueEvents`, `submit` refuses with
  *   `E_SERVER_BUSY` (HTTP 503 with Retry-After) instead of letting latency grow without bound.
- * - The live tail gets the entries as stored, from a contributor registered on the log: the
+ * - The live tail gets the entries as stored, from the append's `onPrepared` notice: the
  *   leaves the append path just encoded, after masking and the controls mapping, never the
  *   request's clear values (a viewer reads masked values only).
  */
 
 import { LogsealError } from "../errors.js";
 import type { EventInput } from "../event/index.js";
-import type { Appended, Log, NewEntry } from "../log.js";
+import { type Appended, type Log, type NewEntry, wasNotWritten } from "../log.js";
 import type { RwGate } from "./gate.js";
 import type { ServerMetrics } from "./metrics.js";
 
@@ -65,8 +70,8 @@ export class GroupCommitter {
   #running = false;
   #closed = false;
   #idle: Array<() => void> = [];
-  /** The new entries of the append in progress, handed over by the contributor below. */
-  #stored: ReadonlyArray<NewEntry> | undefined;
+  /** Wakes the run loop when a request arrives while it waits for an append in flight. */
+  #wake: (() => void) | undefined;
 
   constructor(
     log: Log,
@@ -80,15 +85,6 @@ export class GroupCommitter {
     this.#options = options;
     this.#metrics = metrics;
     this.#onCommit = onCommit;
-    // No puts: it only sees the entries as encoded (the lineage indexer already has them
-    // decoded lazily, so this costs nothing until a subscriber reads an event).
-    log.addContributor({
-      name: "server.live-tail",
-      puts: async (entries) => {
-        this.#stored = entries;
-        return [];
-      },
-    });
   }
 
   /** Events waiting for a batch. */
@@ -124,7 +120,7 @@ export class GroupCommitter {
       if (!this.#running) {
         this.#running = true;
         void this.#run();
-      }
+      } else this.#wake?.();
     });
   }
 
@@ -140,28 +136,64 @@ export class GroupCommitter {
   }
 
   async #run(): Promise<void> {
+    const inflight = new Set<Promise<void>>();
     try {
-      while (this.#queue.length > 0) {
-        const group = this.#take();
-        try {
-          await this.#commit(group);
-        } catch (e) {
-          if (group.length === 1) this.#fail(group, e);
-          else {
-            // Isolate the failure: each request alone, in order.
-            for (const p of group) {
-              try {
-                await this.#commit([p]);
-              } catch (e1) {
-                this.#fail([p], e1);
-              }
-            }
-          }
+      for (;;) {
+        if (this.#queue.length > 0 && inflight.size < 2) {
+          const group = this.#take();
+          let prepared!: () => void;
+          const ready = new Promise<void>((r) => (prepared = r));
+          const done: Promise<void> = this.#settle(group, prepared).finally(() =>
+            inflight.delete(done),
+          );
+          inflight.add(done);
+          // The next group is taken once this one is prepared (or has failed).
+          await Promise.race([ready, done]);
+          continue;
         }
+        if (inflight.size === 0) break;
+        const woken = new Promise<void>((r) => (this.#wake = r));
+        await Promise.race([...inflight, woken]);
+        this.#wake = undefined;
       }
     } finally {
       this.#running = false;
       for (const f of this.#idle.splice(0)) f();
+    }
+  }
+
+  /** Commits a group; on failure, each of its requests alone, in order. */
+  async #settle(group: Pending[], prepared: () => void): Promise<void> {
+    try {
+      await this.#retrying(group, prepared);
+    } catch (e) {
+      prepared();
+      if (group.length === 1) this.#fail(group, e);
+      else {
+        // Isolate the failure: each request alone, in order.
+        for (const p of group) {
+          try {
+            await this.#retrying([p], () => {});
+          } catch (e1) {
+            this.#fail([p], e1);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Commits a group, again when the log refused it unwritten because the append before it
+   * failed at its write (another group's fault, not this one's); at most 3 times.
+   */
+  async #retrying(group: Pending[], prepared: () => void): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#commit(group, prepared);
+        return;
+      } catch (e) {
+        if (!wasNotWritten(e) || attempt >= 3) throw e;
+      }
     }
   }
 
@@ -179,19 +211,24 @@ export class GroupCommitter {
     return group;
   }
 
-  async #commit(group: Pending[]): Promise<void> {
+  async #commit(group: Pending[], prepared: () => void): Promise<void> {
     const values =
       group.length === 1 ? (group[0] as Pending).events : group.flatMap((p) => p.events);
     const at = Date.now();
     const t0 = performance.now();
-    const { results, size, stored } = await this.#gate.write(async () => {
-      this.#stored = undefined;
-      const results = await this.#log.append(values, { now: at });
-      // Set by the contributor during the append (TypeScript cannot see that).
-      const stored = this.#stored as ReadonlyArray<NewEntry> | undefined;
-      this.#stored = undefined;
-      return { results, size: this.#log.size, stored };
+    let stored: ReadonlyArray<NewEntry> | undefined;
+    const results = await this.#log.append(values, {
+      now: at,
+      onPrepared: (entries) => {
+        stored = entries;
+        prepared();
+      },
+      exclusive: (write) => this.#gate.write(write),
     });
+    // Acknowledged in order: the log's size now is this batch's end, or beyond it when a later
+    // batch's write has completed too (its entries then end at the right size below).
+    const last = stored?.[stored.length - 1];
+    const size = last === undefined ? this.#log.size : last.index + 1;
     const t1 = performance.now();
     const m = this.#metrics;
     m.batches.inc();
@@ -215,9 +252,10 @@ export class GroupCommitter {
     // the live tail then finds a gap at the next batch and reads the entries back.
     if (added === 0 || stored === undefined || stored.length !== added) return;
     if (stored[stored.length - 1]?.index !== size - 1) return;
+    const entries = stored;
     const publish = () => {
       try {
-        this.#onCommit({ entries: stored, size });
+        this.#onCommit({ entries, size });
       } catch {
         // The batch is durable and acknowledged: a failing subscriber must not make it fail.
       }

@@ -264,6 +264,61 @@ describe("group commit", () => {
     }
   });
 
+  it("group commits whose write fails mid-load fail only their bad requests; the pipeline recovers", async () => {
+    const w = await startTestServer();
+    try {
+      // A contributor whose put LevelDB refuses at write time (no value) for any batch holding
+      // an event with id "poison-…": the batch is prepared, its write fails, and the batch
+      // prepared on top of it meanwhile is refused unwritten; the committer then retries each
+      // request alone.
+      w.log.addContributor({
+        name: "poison",
+        puts: async (entries) =>
+          entries.some((e) => e.event.id?.startsWith("poison-"))
+            ? [{ key: "z/poison", value: undefined as unknown as Uint8Array }]
+            : [],
+      });
+      const requests = 80;
+      const per = 25;
+      const poisoned = new Set([20, 30, 55]);
+      const bodies = Array.from({ length: requests }, (_, r) =>
+        Array.from({ length: per }, (_, i) =>
+          event(r * per + i, { id: poisoned.has(r) ? `poison-${r}-${i}` : `pf-${r}-${i}` }),
+        ),
+      );
+      const responses = await Promise.all(
+        bodies.map(async (b) => {
+          const res = await post(w, b);
+          return { status: res.status, body: (await res.json()) as AppendBody & ErrorBody };
+        }),
+      );
+      // Only the poisoned requests fail; a request refused because another's write failed
+      // before it is retried, not failed.
+      const failed = responses.flatMap((r, i) => (r.status === 200 ? [] : [i]));
+      expect(failed).toEqual([...poisoned]);
+      for (const i of failed) {
+        expect(responses[i]?.status).toBe(500);
+        expect(responses[i]?.body.error.code).toBe("E_IO");
+      }
+      expect(w.log.size).toBe((requests - poisoned.size) * per);
+      // Every acknowledged event is in the log at the index it was given; nothing else is.
+      const events = await allEvents(w.log);
+      for (const [r, res] of responses.entries()) {
+        if (poisoned.has(r)) continue;
+        for (const [i, e] of res.body.entries.entries()) {
+          expect(events[e.index]?.id).toBe(`pf-${r}-${i}`);
+        }
+      }
+      expect(events.some((e) => String(e.id).startsWith("poison-"))).toBe(false);
+      await w.log.checkpoint();
+      const report = await verifyLog(w.log.store, { keys: [parseVkey(w.log.vkey)] });
+      expect(report.ok).toBe(true);
+      expect(report.entries).toBe((requests - poisoned.size) * per);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it("answers 503 with Retry-After when the write queue is full, and stores only what it acknowledged", async () => {
     const w = await startTestServer({ maxQueueEvents: 300, maxBatchEvents: 200 });
     try {
