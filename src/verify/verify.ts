@@ -80,31 +80,49 @@ export interface VerifyOptions {
 }
 
 /**
- * How often the tables are paged out during a verify with `releaseMemory`. The heap is trimmed
- * only at the end: (measured, 10M events, load 8-10) paging out every second kept the verify at
- * 27.2 s against 26.7 s without (38.5 s in a noisier run), trimming as well every second took
- * 69.5 s (malloc_trim holds each arena's lock while it walks it, and the pages it gives back are
- * faulted in again by the next reads). (measured, the real `logseal tui`, load 6-11) Every
- * second left up to 50 MB of tables resident between two page-outs (file-backed memory 92-105 MB
- * at most, 53 MB of it Node's own binary); every 250 ms, 62-68 MB, at the same verify time.
+ * How often, in entries read, a verify with `releaseMemory` pages the store's tables out and
+ * checks whether the values' Buffers call for a collection: by what was read, not by the
+ * clock, so that a verify that reads faster leaves no more behind. The heap is trimmed only at
+ * the end.
+ * (measured, the real `logseal tui` on 10M events, 2026-11-26)
+ *  - Paging out every second (load 8-10): 27.2 s against 26.7 s without; trimming as well every
+ *    second took 69.5 s (malloc_trim holds each arena's lock while it walks it, and the pages
+ *    it gives back are faulted in again by the next reads).
+ *  - By the clock, at load 6-11 the verify took 28-40 s and every 250 ms left 62-68 MB of
+ *    file-backed memory at most (53 MB of it Node's own binary); on a quiet machine it took
+ *    12 s, read three times as much between two page-outs and collections, and peaked at
+ *    225-237 MB (three runs, load 2.3-2.7).
+ *  - By entries (these values), quiet machine (load 0.6-2.6): peak 182-187 MB in five runs
+ *    (file-backed 55-57 MB: the tables no longer add to it), the verify 18.6-21.6 s. Paging out
+ *    every 32,768 entries instead: 186 MB. With a full collection done at once instead of a
+ *    concurrent one: 195-226 MB and 8-10 s, the anonymous memory varying from run to run by
+ *    as much as the target's margin; the TUI keeps the bound and gives up the speed (the CLI's
+ *    verify, which exits, does none of this: 12.5 s, 0.8M entries/s).
  */
-const RELEASE_MS = 250;
+const PAGE_OUT_EVERY = 16_384;
+const COLLECT_EVERY = 8_192;
 
-/** Pages tables out at most every RELEASE_MS, one release at a time, off the calling thread. */
+/** Pages tables out and collects, by entries read, one page-out at a time, off this thread. */
 class Releaser {
   readonly #storeDir: string | undefined;
   #busy: Promise<unknown> | undefined;
-  #last = performance.now();
+  #sincePageOut = 0;
+  #sinceCollect = 0;
 
   constructor(reader: LogReader) {
     this.#storeDir = reader instanceof LevelStore ? reader.dir : undefined;
   }
 
-  tick(): void {
-    collectBuffers();
-    const now = performance.now();
-    if (this.#busy !== undefined || now - this.#last < RELEASE_MS) return;
-    this.#last = now;
+  /** After `entries` more entries were read. */
+  tick(entries: number): void {
+    this.#sinceCollect += entries;
+    if (this.#sinceCollect >= COLLECT_EVERY) {
+      this.#sinceCollect = 0;
+      collectBuffers();
+    }
+    this.#sincePageOut += entries;
+    if (this.#busy !== undefined || this.#sincePageOut < PAGE_OUT_EVERY) return;
+    this.#sincePageOut = 0;
     this.#busy = releaseMemory({ storeDir: this.#storeDir }).finally(() => {
       this.#busy = undefined;
     });
@@ -330,7 +348,7 @@ async function rebuild(
     for await (const r of results) {
       signal?.throwIfAborted();
       if (!(await builder.apply(r))) break;
-      releaser?.tick();
+      releaser?.tick(r.count * TILE_WIDTH);
       const done = Math.min(total, (r.first + r.count - start) * TILE_WIDTH);
       const seconds = (performance.now() - began) / 1000;
       progress({ phase: "entries", done, total, rate: seconds > 0 ? done / seconds : 0 });

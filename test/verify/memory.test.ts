@@ -96,14 +96,11 @@ describe("collectBuffers", () => {
     const dead = process.memoryUsage().arrayBuffers;
     expect(dead).toBeGreaterThan(32 << 20);
     expect(collectBuffers()).toBe(true);
-    // Not again within 100 ms: the collection started runs on.
-    expect(collectBuffers()).toBe(false);
     const deadline = Date.now() + 10_000;
     while (process.memoryUsage().arrayBuffers > dead - (28 << 20) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(process.memoryUsage().arrayBuffers).toBeLessThan(dead - (28 << 20));
-    await new Promise((r) => setTimeout(r, 120));
     // Below the threshold nothing is asked for.
     expect(collectBuffers()).toBe(false);
   });
