@@ -229,6 +229,24 @@ describe("other screens", () => {
     }
   });
 
+  it("a held key's chunk moves a list screen's selection once for every key", async () => {
+    const source = new LocalSource(s.log, { owned: false });
+    const r = renderApp(source, s.log, { rows: 30, columns: 120 });
+    try {
+      await waitFor(r.lastFrame, (f) => f.includes("[FOLLOW]"));
+      await type(r.stdin, "6");
+      await waitFor(r.lastFrame, (f) => f.includes("Annex A, all time"));
+      // Four keys in one chunk, run before React renders again: each moves from where the
+      // one before left the selection (the organizational header, then A.5.1 … A.5.4).
+      r.stdin.write("jjjj");
+      await waitFor(r.lastFrame, (f) => /^> +A\.5\.4 /m.test(f));
+      r.stdin.write("kk");
+      await waitFor(r.lastFrame, (f) => /^> +A\.5\.2 /m.test(f));
+    } finally {
+      r.unmount();
+    }
+  });
+
   it("controls with an SoA: applicability and status per control, gaps only where applicable, exclusions in words", async () => {
     const t = soaTemplate();
     const set = (id: string, v: Record<string, unknown>) => {

@@ -17,7 +17,7 @@ import {
 import { type Keys, useHandler, useShell } from "../context.js";
 import type { DataSource } from "../data/source.js";
 import { time } from "../format.js";
-import { type Line, Lines, selectBy } from "./scroll.js";
+import { type Line, Lines, moveSelection } from "./scroll.js";
 
 export interface CheckpointRow {
   size: number;
@@ -111,10 +111,7 @@ export function CheckpointsScreen() {
       if (r !== undefined && r.size > 0) shell.openEvent(r.size - 1);
       return true;
     }
-    const next = selectBy(sel.sel, sel.top, rows.length, height, a);
-    if (next === undefined) return false;
-    setSel(next);
-    return true;
+    return moveSelection(setSel, rows.length, height, a);
   });
   if (error !== undefined) return <Text>{error}</Text>;
   if (rows === undefined) return <Text>reading and checking checkpoints…</Text>;

@@ -14,7 +14,7 @@ import { ANNEX_A, isLogsealError, type Soa, type SoaControl, THEMES } from "../.
 import { useHandler, useShell } from "../context.js";
 import { parseFilter } from "../data/filter.js";
 import { count } from "../format.js";
-import { type Line, Lines, selectBy } from "./scroll.js";
+import { type Line, Lines, moveSelection } from "./scroll.js";
 
 /** How the SoA column names a control's state: a word, never a colour alone. */
 export function soaWord(c: SoaControl | undefined): string {
@@ -173,10 +173,7 @@ export function ControlsScreen({ soa }: { soa?: Soa | undefined }) {
       if (f !== undefined) shell.openFilter(f);
       return true;
     }
-    const s = selectBy(sel.sel, sel.top, items.length, height, a);
-    if (s === undefined) return false;
-    setSel(s);
-    return true;
+    return moveSelection(setSel, items.length, height, a);
   });
   const lines: Line[] = items.map((it, i) => ({
     text: it.text,

@@ -11,7 +11,7 @@ import {
   type LineageGraph,
 } from "../../src/index.js";
 import { useHandler, useShell } from "../context.js";
-import { type Line, Lines, selectBy } from "./scroll.js";
+import { type Line, Lines, moveSelection } from "./scroll.js";
 
 export interface TreeItem {
   key: string;
@@ -129,10 +129,7 @@ export function LineageScreen() {
       setCollapsed(next);
       return true;
     }
-    const s = selectBy(sel.sel, sel.top, items.length, height, a);
-    if (s === undefined) return false;
-    setSel(s);
-    return true;
+    return moveSelection(setSel, items.length, height, a);
   });
   if (index === undefined) return <Text>no event selected: pick one on the Events screen (1)</Text>;
   if (error !== undefined) return <Text>{error}</Text>;

@@ -68,6 +68,22 @@ export function scrollBy(
 }
 
 /** Moves a selection over `total` items, returning the new selection and top. */
+/**
+ * Moves a selection held in React state by `a`, from the state as it is when React applies the
+ * update: two keys handled before the next render (a held key arrives as one chunk, `jjjj`, run
+ * key by key) each move it. Returns false when `a` is not a move.
+ */
+export function moveSelection(
+  set: (update: (cur: { sel: number; top: number }) => { sel: number; top: number }) => void,
+  total: number,
+  rows: number,
+  a: { type: string; by?: number },
+): boolean {
+  if (selectBy(0, 0, total, rows, a) === undefined) return false;
+  set((cur) => selectBy(cur.sel, cur.top, total, rows, a) ?? cur);
+  return true;
+}
+
 export function selectBy(
   sel: number,
   top: number,

@@ -14,7 +14,7 @@ import {
 import { type Keys, useHandler, useShell } from "../context.js";
 import type { DataSource } from "../data/source.js";
 import { bar, count, duration } from "../format.js";
-import { type Line, Lines, selectBy } from "./scroll.js";
+import { type Line, Lines, moveSelection } from "./scroll.js";
 
 /** The entry a failure points at, when it names one. */
 export function failureEntry(f: Failure): number | undefined {
@@ -127,10 +127,7 @@ export function VerifyScreen({ model }: { model: VerifyModel }) {
       else shell.say("this failure names no event");
       return true;
     }
-    const next = selectBy(sel.sel, sel.top, model.failures.length, height, a);
-    if (next === undefined) return false;
-    setSel(next);
-    return true;
+    return moveSelection(setSel, model.failures.length, height, a);
   });
   const p = model.progress;
   const width = Math.max(10, shell.body.columns - 40);
