@@ -142,6 +142,33 @@ class Reader {
     }
     return -1;
   }
+
+  /** Of the posting group whose header {@link group} read last: where its value's bytes are. */
+  nameAt = 0;
+  nameLen = 0;
+  /** Its number of postings, and their size in bytes (they start at `off`). */
+  count = 0;
+  size = 0;
+
+  /**
+   * Reads the header of the posting group at `off` (value length, value, count, size), leaving
+   * `off` at its postings; false when it is malformed or its postings run past the bytes.
+   */
+  group(): boolean {
+    const len = this.varint();
+    if (len < 1 || this.off + len > this.bytes.length) return false;
+    this.nameAt = this.off;
+    this.nameLen = len;
+    this.off += len;
+    this.count = this.varint();
+    this.size = this.varint();
+    return this.count >= 1 && this.size >= 2 && this.off + this.size <= this.bytes.length;
+  }
+
+  /** The value of the group {@link group} read last, decoded; null when not UTF-8. */
+  name(): string | null {
+    return fromUtf8(this.bytes.subarray(this.nameAt, this.nameAt + this.nameLen));
+  }
 }
 
 /** Decodes postings of segment `seg` in bytes [off, end); null when malformed. */
@@ -190,14 +217,9 @@ export function decodePostings(seg: number, bytes: Uint8Array): Posting[] | null
 export function decodeGroup(seg: number, bytes: Uint8Array, value: Uint8Array): Posting[] | null {
   const r = new Reader(bytes);
   while (r.off < bytes.length) {
-    const len = r.varint();
-    if (len < 1 || r.off + len > bytes.length) return null;
-    const nameAt = r.off;
-    r.off += len;
-    const count = r.varint();
-    const size = r.varint();
-    if (count < 1 || size < 2 || r.off + size > bytes.length) return null;
-    if (len === value.length && sameBytes(bytes, nameAt, value)) {
+    if (!r.group()) return null;
+    const { count, size } = r;
+    if (r.nameLen === value.length && sameBytes(bytes, r.nameAt, value)) {
       const out: Posting[] = [];
       return readPostings(bytes, r.off, r.off + size, seg, count, out) ? out : null;
     }
@@ -211,13 +233,9 @@ export function decodeGroups(seg: number, bytes: Uint8Array): Map<string, Postin
   const r = new Reader(bytes);
   const out = new Map<string, Posting[]>();
   while (r.off < bytes.length) {
-    const len = r.varint();
-    if (len < 1 || r.off + len > bytes.length) return null;
-    const name = fromUtf8(bytes.subarray(r.off, r.off + len));
-    r.off += len;
-    const count = r.varint();
-    const size = r.varint();
-    if (name === null || count < 1 || size < 2 || r.off + size > bytes.length) return null;
+    const name = r.group() ? r.name() : null;
+    if (name === null) return null;
+    const { count, size } = r;
     const list: Posting[] = [];
     if (!readPostings(bytes, r.off, r.off + size, seg, count, list) || out.has(name)) return null;
     out.set(name, list);
@@ -281,14 +299,10 @@ export function forEachGroup(
 ): boolean {
   const r = new Reader(bytes);
   while (r.off < bytes.length) {
-    const len = r.varint();
-    if (len < 1 || r.off + len > bytes.length) return false;
-    const name = fromUtf8(bytes.subarray(r.off, r.off + len));
-    r.off += len;
-    const count = r.varint();
-    const size = r.varint();
-    const end = r.off + size;
-    if (name === null || count < 1 || size < 2 || end > bytes.length) return false;
+    const name = r.group() ? r.name() : null;
+    if (name === null) return false;
+    const count = r.count;
+    const end = r.off + r.size;
     let prev = seg - 1;
     let ts = 0;
     let n = 0;
