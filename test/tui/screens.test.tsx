@@ -242,6 +242,21 @@ describe("other screens", () => {
       await waitFor(r.lastFrame, (f) => /^> +A\.5\.4 /m.test(f));
       r.stdin.write("kk");
       await waitFor(r.lastFrame, (f) => /^> +A\.5\.2 /m.test(f));
+      // The detail screen scrolls likewise: four keys in one chunk as four keys one by one.
+      await type(r.stdin, "1", ":", ..."5", KEY.enter);
+      await waitFor(r.lastFrame, (f) => /^> +5 /m.test(f));
+      await type(r.stdin, KEY.enter);
+      const start = await waitFor(r.lastFrame, (f) => f.includes("✔ verified"));
+      let one = start;
+      for (let i = 0; i < 4; i++) {
+        const before = one;
+        await type(r.stdin, "j");
+        one = await waitFor(r.lastFrame, (f) => f !== before);
+      }
+      await type(r.stdin, "g");
+      await waitFor(r.lastFrame, (f) => f === start);
+      r.stdin.write("jjjj");
+      await waitFor(r.lastFrame, (f) => f === one);
     } finally {
       r.unmount();
     }

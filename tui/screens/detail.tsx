@@ -172,12 +172,10 @@ export function DetailScreen() {
       setAgain((n) => n + 1);
       return true;
     }
-    const t = scrollBy(top, lines.length, rows, a);
-    if (t !== top || ["move", "page", "top", "bottom"].includes(a.type)) {
-      setTop(t);
-      return true;
-    }
-    return false;
+    if (!["move", "page", "top", "bottom"].includes(a.type)) return false;
+    // From React's current state: keys handled before the next render each scroll.
+    setTop((cur) => scrollBy(cur, lines.length, rows, a));
+    return true;
   });
 
   if (index === undefined) return <Text>no event selected: pick one on the Events screen (1)</Text>;
