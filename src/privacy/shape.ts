@@ -102,32 +102,29 @@ const gluedPhone = gluedCard; // phone.ts gluedLeft: word . - / +
 /**
  * The families that may find something in `text` (bits S_*), from one pass. `keyed` is not an
  * input: the generic detector runs on every value under a secret member name, whatever this says.
+ *
+ * The pass does little per character (a class, the letter set, a digit-run counter); the work
+ * of each digit run is done once at its end, and the work of a punctuation mark when it is
+ * met. IPv4 and IPv6 candidates are looked at only when the text has 3 dots or 2 colons.
  */
 export function shapeOf(text: string): number {
   const n = text.length;
   let out = 0;
   let letters = 0; // bit per ASCII letter (folded to lower case) present
   let any = 0; // union of the classes seen
+  let colons = 0;
+  let dots = 0;
+  let dashes = 0;
   let equals = false;
-  let colons = false;
   let spaces = false;
   let ats = false;
-  let dashRun = 0;
-  let twRun = 0;
+  let twStart = 0;
   let twMax = 0;
-  let b64Run = 0;
-  let v6Start = 0;
-  let v6Colons = 0;
-  let v6Len = 0;
-  let ip4Start = 0;
-  let ip4Dots = 0;
-  let ip4Len = 0;
-  let word = 0; // index of this character in its word ([A-Za-z0-9_] run)
-  // Digit runs and the gaps between them.
+  let b64Start = 0;
+  // Digit runs.
   let run = 0;
   let runStart = 0;
   let prevEnd = -1; // end of the previous digit run, -1: none
-  let gapAllSep = false;
   // Card chain.
   let cardActive = false;
   let cardChain = 0;
@@ -149,11 +146,14 @@ export function shapeOf(text: string): number {
   for (let i = 0; i <= n; i++) {
     const c = i < n ? text.charCodeAt(i) : -1;
     const k = c >= 0 && c < 128 ? (CLS[c] as number) : 0;
-    any |= k;
     if ((k & DIGIT) !== 0) {
       if (run === 0) runStart = i;
       run++;
-    } else if (run > 0) {
+      continue;
+    }
+    any |= k;
+    if ((k & LETTER) !== 0) letters |= 1 << ((c | 0x20) - 0x61);
+    if (run > 0) {
       // A maximal run of digits [runStart, i) ends.
       const L = run;
       run = 0;
@@ -161,151 +161,130 @@ export function shapeOf(text: string): number {
       const left2 = runStart > 1 ? text.charCodeAt(runStart - 2) : -1;
       const gap = prevEnd < 0 ? -1 : runStart - prevEnd;
       const gap1 = gap === 1 ? left1 : -1;
-      // Card (card.ts): a candidate starts at a digit not glued on its left (word . - + /),
-      // which is the start of a maximal digit run, and takes digits and single ` ` or `-`
-      // between digits; it needs 13 digits. So its runs are joined by one ` ` or `-`, and
-      // counting from the first startable run of such a chain bounds every candidate's digits.
-      if (gap1 === 0x20 || gap1 === 0x2d) {
-        if (cardActive) cardChain += L;
-        else if (!gluedCard(left1)) {
+      const gapSeps =
+        (gap === 1 && (cls(left1) & PSEP) !== 0) ||
+        (gap === 2 && (cls(left1) & PSEP) !== 0 && (cls(left2) & PSEP) !== 0);
+      prevEnd = i;
+      if ((cls(left1) & LETTER) !== 0 || left1 === 0x5f) {
+        // Glued to a letter or `_` on its left (hex ids, versions, names: most runs), the
+        // run starts no card, SSN or phone candidate (all three take word characters as glue,
+        // see below) and ends any chain; only an IBAN can start here.
+        if (L >= 2 && (cls(left1) & LETTER) !== 0 && (cls(left2) & LETTER) !== 0) {
+          if ((cls(at(text, runStart - 3)) & WORD) === 0) {
+            const len = IBAN_LEN[((left2 | 0x20) - 0x61) * 26 + ((left1 | 0x20) - 0x61)] as number;
+            if (len > 0 && n - (runStart - 2) >= len) out |= S_IBAN;
+          }
+        }
+        cardActive = false;
+        phActive = false;
+        p2Len = p1Len;
+        p2Ok = p1Ok;
+        p1Len = L;
+        p1Ok = false;
+        p1Gap = -1;
+      } else {
+        // IBAN (iban.ts): two letters, two digits at a word start (no word character on the
+        // left), a country of IBAN_LENGTHS, then that many alphanumerics: so as many characters
+        // left in the text from the word's start.
+        if (L >= 2 && (cls(left1) & LETTER) !== 0 && (cls(left2) & LETTER) !== 0) {
+          if ((cls(at(text, runStart - 3)) & WORD) === 0) {
+            const len = IBAN_LEN[((left2 | 0x20) - 0x61) * 26 + ((left1 | 0x20) - 0x61)] as number;
+            if (len > 0 && n - (runStart - 2) >= len) out |= S_IBAN;
+          }
+        }
+        // Card (card.ts): a candidate starts at a digit not glued on its left (word . - + /),
+        // which is the start of a maximal digit run, and takes digits and single ` ` or `-`
+        // between digits; it needs 13 digits. So its runs are joined by one ` ` or `-`, and
+        // counting from the first startable run of such a chain bounds every candidate's digits.
+        if (gap1 === 0x20 || gap1 === 0x2d) {
+          if (cardActive) cardChain += L;
+          else if (!gluedCard(left1)) {
+            cardActive = true;
+            cardChain = L;
+          }
+        } else if (!gluedCard(left1)) {
           cardActive = true;
           cardChain = L;
+        } else cardActive = false;
+        if (cardActive && cardChain >= 13) out |= S_CARD;
+        // SSN (ssn.ts): the candidate [s, e) is 11 characters `ddd S dd S dddd` (S one ` ` or
+        // `-`, the same twice) or 9 bare digits; s is a run start or follows a space, so the
+        // character before it is not glued (word . - /), and e is not followed by a digit. So
+        // its groups are maximal digit runs of 3, 2, 4 joined by one equal character, or one
+        // maximal run of 9.
+        const ssnOk = !gluedSsn(left1);
+        if (L === 9 && ssnOk) out |= S_SSN;
+        if (L === 4 && p1Len === 2 && p2Len === 3 && p2Ok && gap1 === p1Gap) {
+          if (gap1 === 0x20 || gap1 === 0x2d) out |= S_SSN;
         }
-      } else if (!gluedCard(left1)) {
-        cardActive = true;
-        cardChain = L;
-      } else cardActive = false;
-      if (cardActive && cardChain >= 13) out |= S_CARD;
-      // SSN (ssn.ts): the candidate [s, e) is 11 characters `ddd S dd S dddd` (S one ` ` or
-      // `-`, the same twice) or 9 bare digits; s is a run start or follows a space, so the
-      // character before it is not glued (word . - /), and e is not followed by a digit. So
-      // its groups are maximal digit runs of 3, 2, 4 joined by one equal character, or one
-      // maximal run of 9.
-      const ssnOk = !gluedSsn(left1);
-      if (L === 9 && ssnOk) out |= S_SSN;
-      if (L === 4 && p1Len === 2 && p2Len === 3 && p2Ok && gap1 === p1Gap) {
-        if (gap1 === 0x20 || gap1 === 0x2d) out |= S_SSN;
+        p2Len = p1Len;
+        p2Ok = p1Ok;
+        p1Len = L;
+        p1Ok = ssnOk;
+        p1Gap = gap1;
+        // Phone (phone.ts): a candidate starts at `+`, `(` or a digit not glued on its left
+        // (word . - / +), then holds digits and at most two separators (` -.()`) in a row, the
+        // start counting as one when it is `+` or `(`. So its first digit run has on its left a
+        // character that is not glued, or `+`/`(`, or a separator after `+`/`(`; its runs are
+        // joined by gaps of one or two separators. isPhone needs 8+ digits, and: a `+` start
+        // (international), or two groups or more with the first digit 0 (trunk, `00`
+        // international) or three groups of 3, 3, 4 (NANP). Counting from the first startable
+        // run of a chain bounds the digits of every candidate in it; a restart inside the chain
+        // (after a space) begins at a startable run of it, whose first digit is recorded.
+        const startable =
+          !gluedPhone(left1) ||
+          left1 === 0x2b ||
+          ((cls(left1) & PSEP) !== 0 && (left2 === 0x2b || left2 === 0x28));
+        const zero = text.charCodeAt(runStart) === 0x30;
+        if (phActive && gapSeps) {
+          phDigits += L;
+          phRuns++;
+          if (startable && zero) phZero = true;
+          if (ph2 === 3 && ph1 === 3 && L === 4) phNanp = true;
+          ph2 = ph1;
+          ph1 = L;
+        } else if (startable) {
+          phActive = true;
+          phDigits = L;
+          phRuns = 1;
+          phZero = zero;
+          phPlus = left1 === 0x2b || ((cls(left1) & PSEP) !== 0 && left2 === 0x2b);
+          phNanp = false;
+          ph2 = 0;
+          ph1 = L;
+        } else phActive = false;
+        if (phActive && phDigits >= 8 && (phPlus || (phRuns >= 2 && (phZero || phNanp)))) {
+          out |= S_PHONE;
+        }
       }
-      p2Len = p1Len;
-      p2Ok = p1Ok;
-      p1Len = L;
-      p1Ok = ssnOk;
-      p1Gap = gap1;
-      // Phone (phone.ts): a candidate starts at `+`, `(` or a digit not glued on its left
-      // (word . - / +), then holds digits and at most two separators (` -.()`) in a row, the
-      // start counting as one when it is `+` or `(`. So its first digit run has on its left a
-      // character that is not glued, or `+`/`(`, or a separator after `+`/`(`; its runs are
-      // joined by gaps of one or two separators. isPhone needs 8+ digits, and: a `+` start
-      // (international), or two groups or more with the first digit 0 (trunk, `00`
-      // international) or three groups of 3, 3, 4 (NANP). Counting from the first startable
-      // run of a chain bounds the digits of every candidate in it; a restart inside the chain
-      // (after a space) begins at a startable run of it, whose first digit is recorded.
-      const startable =
-        !gluedPhone(left1) ||
-        left1 === 0x2b ||
-        ((cls(left1) & PSEP) !== 0 && (left2 === 0x2b || left2 === 0x28));
-      const zero = text.charCodeAt(runStart) === 0x30;
-      if (phActive && gap >= 1 && gap <= 2 && gapAllSep) {
-        phDigits += L;
-        phRuns++;
-        if (startable && zero) phZero = true;
-        if (ph2 === 3 && ph1 === 3 && L === 4) phNanp = true;
-        ph2 = ph1;
-        ph1 = L;
-      } else if (startable) {
-        phActive = true;
-        phDigits = L;
-        phRuns = 1;
-        phZero = zero;
-        phPlus = left1 === 0x2b || ((cls(left1) & PSEP) !== 0 && left2 === 0x2b);
-        phNanp = false;
-        ph2 = 0;
-        ph1 = L;
-      } else phActive = false;
-      if (phActive && phDigits >= 8 && (phPlus || (phRuns >= 2 && (phZero || phNanp)))) {
-        out |= S_PHONE;
-      }
-      prevEnd = i;
-      gapAllSep = true;
     }
-    if ((k & DIGIT) === 0 && prevEnd >= 0 && (k & PSEP) === 0) gapAllSep = false;
-    if ((k & LETTER) !== 0) letters |= 1 << ((c | 0x20) - 0x61);
-    // IBAN (iban.ts): two letters, two digits at a word start (no word character on the
-    // left), a country of IBAN_LENGTHS, then that many alphanumerics: so as many characters
-    // left in the text from the word's start.
-    if ((k & WORD) !== 0) {
-      if (word === 3 && (k & DIGIT) !== 0) {
-        const a = text.charCodeAt(i - 3) | 0x20;
-        const b = text.charCodeAt(i - 2) | 0x20;
-        if (
-          (cls(a) & LETTER) !== 0 &&
-          (cls(b) & LETTER) !== 0 &&
-          (cls(text.charCodeAt(i - 1)) & DIGIT) !== 0
-        ) {
-          const len = IBAN_LEN[(a - 0x61) * 26 + (b - 0x61)] as number;
-          if (len > 0 && n - (i - 3) >= len) out |= S_IBAN;
-        }
-      }
-      word++;
-    } else word = 0;
+    // `_` is a word character but not one of base64: it ends a run of [A-Za-z0-9/+].
+    if ((k & WORD) !== 0 && c !== 0x5f) continue;
+    // Punctuation, `_`, white space, anything not ASCII, or the end.
     // Tokens (tokens.ts): every rule's match, and `hooks.slack.com`, is a run of at least 15
     // characters of [A-Za-z0-9_.-].
-    if ((k & TW) !== 0) {
-      twRun++;
-      if (twRun > twMax) twMax = twRun;
-    } else twRun = 0;
+    if ((k & TW) === 0) {
+      if (i - twStart > twMax) twMax = i - twStart;
+      twStart = i + 1;
+    }
     // AWS secret keys (tokens.ts AWS_SECRET): a maximal run of exactly 40 of [A-Za-z0-9/+].
-    if ((k & B64) !== 0) b64Run++;
-    else {
-      if (b64Run === 40) out |= S_AWS_SECRET;
-      b64Run = 0;
+    if ((k & B64) === 0) {
+      if (i - b64Start === 40) out |= S_AWS_SECRET;
+      b64Start = i + 1;
     }
-    // IPv6 (ip.ts): a maximal run of [0-9A-Fa-f:.] with no word character on either side;
-    // an address has two colons or more.
-    if ((k & V6) !== 0) {
-      if (v6Len === 0) v6Start = i;
-      v6Len++;
-      if (c === 0x3a) v6Colons++;
-    } else {
-      if (v6Colons >= 2 && (k & WORD) === 0 && (cls(at(text, v6Start - 1)) & WORD) === 0) {
-        out |= S_IPV6;
-      }
-      v6Len = 0;
-      v6Colons = 0;
-    }
-    // IPv4 (ip.ts): a candidate is a maximal run of [0-9.] that starts with a digit, with no
-    // word character on its left, 3 dots (4 with a sentence's full stop) and at most 16
-    // characters.
-    if ((k & DIGIT) !== 0 || c === 0x2e) {
-      if (ip4Len === 0) ip4Start = i;
-      ip4Len++;
-      if (c === 0x2e) ip4Dots++;
-    } else {
-      if (
-        ip4Dots >= 3 &&
-        ip4Dots <= 4 &&
-        ip4Len <= 16 &&
-        (cls(text.charCodeAt(ip4Start)) & DIGIT) !== 0 &&
-        (cls(at(text, ip4Start - 1)) & WORD) === 0
-      ) {
-        out |= S_IPV4;
-      }
-      ip4Len = 0;
-      ip4Dots = 0;
-    }
-    if (c === 0x2d) {
-      // Private keys: `-----BEGIN `.
-      if (++dashRun >= 5) out |= S_PRIVATE_KEY;
-    } else {
-      dashRun = 0;
-      if (c === 0x3d) equals = true;
-      else if (c === 0x3a) colons = true;
-      else if (c === 0x20) spaces = true;
-      else if (c === 0x40) ats = true;
-    }
+    if (c === 0x2e) dots++;
+    else if (c === 0x2d) dashes++;
+    else if (c === 0x3a) colons++;
+    else if (c === 0x20) spaces = true;
+    else if (c === 0x3d) equals = true;
+    else if (c === 0x40) ats = true;
   }
+  // Private keys (tokens.ts): `-----BEGIN ` (detect.ts then tests for it).
+  if (dashes >= 5) out |= S_PRIVATE_KEY;
   // E-mail (email.ts): scans out from each `@`.
   if (ats) out |= S_EMAIL;
+  if (colons >= 2 && ipv6Shaped(text)) out |= S_IPV6;
+  if (dots >= 3 && ipv4Shaped(text)) out |= S_IPV4;
   // Tokens: the prefixes of TOKEN_HINT hold an upper-case letter (AKIA ASIA ABIA ACCA AIza
   // eyJ), `_` (gh?_ github_pat_ k_live_ k_test_), `x` (xox xapp-) or `k` (hooks.slack.com).
   if (
@@ -317,10 +296,63 @@ export function shapeOf(text: string): number {
   }
   // Generic secrets in text (generic.ts): a stem of KEYWORD_IN_TEXT, then valueAfter needs
   // `=` or `:`, or a space after `bearer`.
-  if (((equals || colons) && hasStem(letters)) || (spaces && (letters & BEARER) === BEARER)) {
+  if (((equals || colons > 0) && hasStem(letters)) || (spaces && (letters & BEARER) === BEARER)) {
     out |= S_SECRET_TEXT;
   }
   return out;
+}
+
+/**
+ * IPv6 (ip.ts): the detector looks at the maximal run of [0-9A-Fa-f:.] around each colon, with
+ * no word character on either side; an address has two colons or more.
+ */
+function ipv6Shaped(text: string): boolean {
+  const n = text.length;
+  let from = 0;
+  for (;;) {
+    const colon = text.indexOf(":", from);
+    if (colon < 0) return false;
+    let s = colon;
+    while (s > 0 && (cls(text.charCodeAt(s - 1)) & V6) !== 0) s--;
+    let e = colon + 1;
+    let count = 1;
+    while (e < n && (cls(text.charCodeAt(e)) & V6) !== 0) {
+      if (text.charCodeAt(e) === 0x3a) count++;
+      e++;
+    }
+    from = e;
+    if (count >= 2 && (cls(at(text, s - 1)) & WORD) === 0 && (cls(at(text, e)) & WORD) === 0) {
+      return true;
+    }
+  }
+}
+
+/**
+ * IPv4 (ip.ts): a candidate is a maximal run of [0-9.] that starts with a digit, with no word
+ * character on its left, 3 dots (4 with a sentence's full stop) and at most 16 characters.
+ */
+function ipv4Shaped(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (!(c === 0x2e || (c >= 0x30 && c <= 0x39))) {
+      i++;
+      continue;
+    }
+    let e = i;
+    let d = 0;
+    for (; e < n; e++) {
+      const x = text.charCodeAt(e);
+      if (x === 0x2e) d++;
+      else if (!(x >= 0x30 && x <= 0x39)) break;
+    }
+    if (c !== 0x2e && d >= 3 && d <= 4 && e - i <= 16 && (cls(at(text, i - 1)) & WORD) === 0) {
+      return true;
+    }
+    i = e;
+  }
+  return false;
 }
 
 function hasStem(letters: number): boolean {
