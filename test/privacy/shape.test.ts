@@ -131,6 +131,13 @@ describe("the shape pass", () => {
     expect(shapeOf("llama-3.1-70b-instruct")).toBe(0);
   });
 
+  it("wakes the phone detector for a number opened by a sign and a separator", () => {
+    // The phone detector's candidate may start with `(` or `+` and one separator more.
+    for (const t of ["call (-020) 7946 0958 now", "x +-44 20 7946 0958"]) {
+      expect(detectIn(t, undefined, undefined).map((f) => f.kind)).toEqual(["phone"]);
+    }
+  });
+
   it("finds the generic secret after 'Bearer' without ':' or '=' (the census gate missed it)", () => {
     const t = "sent Bearer Zx9qT4mLp2Vr8sKw7";
     expect(same(detectIn(t, undefined, undefined))).toEqual(same(detectEvery(t, undefined)));
