@@ -41,7 +41,11 @@ const PSEP = 64; // [ -.()], the phone detector's separators
 const UPPER = 128;
 const UNDERSCORE = 256;
 
-const CLS = new Uint16Array(128);
+// Every code unit has an entry (0 beyond ASCII), so the hot loop needs no range test; 0xFFFF
+// (a noncharacter, class 0) stands for the end of the text.
+const CLS = new Uint16Array(0x10000);
+/** The bit of a letter (folded to lower case) in a set of letters; 0 for the rest. */
+const LBIT = new Int32Array(0x10000);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   let k = 0;
@@ -55,9 +59,10 @@ for (let c = 0; c < 128; c++) {
   if (ch === ":" || ch === ".") k |= V6;
   if (" -.()".includes(ch)) k |= PSEP;
   CLS[c] = k;
+  if ((k & LETTER) !== 0) LBIT[c] = 1 << ((c | 0x20) - 0x61);
 }
 
-const cls = (c: number): number => (c >= 0 && c < 128 ? (CLS[c] as number) : 0);
+const cls = (c: number): number => (c >= 0 ? (CLS[c] as number) : 0);
 
 /** IBAN length per country, indexed by (first letter × 26 + second), upper case; 0: none. */
 const IBAN_LEN = new Uint8Array(26 * 26);
@@ -144,15 +149,15 @@ export function shapeOf(text: string): number {
   let ph1 = 0; // lengths of the two previous runs of the chain
   let ph2 = 0;
   for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : -1;
-    const k = c >= 0 && c < 128 ? (CLS[c] as number) : 0;
+    const c = i < n ? text.charCodeAt(i) : 0xffff;
+    const k = CLS[c] as number;
     if ((k & DIGIT) !== 0) {
       if (run === 0) runStart = i;
       run++;
       continue;
     }
     any |= k;
-    if ((k & LETTER) !== 0) letters |= 1 << ((c | 0x20) - 0x61);
+    letters |= LBIT[c] as number;
     if (run > 0) {
       // A maximal run of digits [runStart, i) ends.
       const L = run;
@@ -259,7 +264,7 @@ export function shapeOf(text: string): number {
       }
     }
     // `_` is a word character but not one of base64: it ends a run of [A-Za-z0-9/+].
-    if ((k & WORD) !== 0 && c !== 0x5f) continue;
+    if ((k & LETTER) !== 0) continue;
     // Punctuation, `_`, white space, anything not ASCII, or the end.
     // Tokens (tokens.ts): every rule's match, and `hooks.slack.com`, is a run of at least 15
     // characters of [A-Za-z0-9_.-].
