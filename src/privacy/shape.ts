@@ -114,7 +114,24 @@ const gluedPhone = gluedCard; // phone.ts gluedLeft: word . - / +
  */
 export function shapeOf(text: string): number {
   const n = text.length;
-  let out = 0;
+  const st = ST;
+  st.out = 0;
+  st.prevEnd = -1;
+  st.cardActive = false;
+  st.cardChain = 0;
+  st.p1Len = 0;
+  st.p1Gap = -1;
+  st.p2Len = 0;
+  st.p2Ok = false;
+  st.p1Ok = false;
+  st.phActive = false;
+  st.phDigits = 0;
+  st.phRuns = 0;
+  st.phZero = false;
+  st.phPlus = false;
+  st.phNanp = false;
+  st.ph1 = 0;
+  st.ph2 = 0;
   let letters = 0; // bit per ASCII letter (folded to lower case) present
   let any = 0; // union of the classes seen
   let colons = 0;
@@ -126,155 +143,38 @@ export function shapeOf(text: string): number {
   let twStart = 0;
   let twMax = 0;
   let b64Start = 0;
-  // Digit runs.
-  let run = 0;
-  let runStart = 0;
-  let prevEnd = -1; // end of the previous digit run, -1: none
-  // Card chain.
-  let cardActive = false;
-  let cardChain = 0;
-  // SSN: the two previous runs.
-  let p1Len = 0;
-  let p1Gap = -1; // the single character between p2 and p1, -1 if not one character
-  let p2Len = 0;
-  let p2Ok = false;
-  let p1Ok = false;
-  // Phone chain.
-  let phActive = false;
-  let phDigits = 0;
-  let phRuns = 0;
-  let phZero = false;
-  let phPlus = false;
-  let phNanp = false;
-  let ph1 = 0; // lengths of the two previous runs of the chain
-  let ph2 = 0;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : 0xffff;
+  let runStart = -2; // the current (or last) digit run is [runStart, last + 1)
+  let last = -2;
+  // (measured) The loop does as little as it can per character, and the least for letters,
+  // the most frequent: a branch taken on the character's class costs a misprediction on
+  // text that mixes classes (hex, ids), and the previous pass with a test at every
+  // character for the end of a digit run cost twice as much. A digit run is handled when the
+  // next one starts, or after the loop.
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
     const k = CLS[c] as number;
+    letters |= LBIT[c] as number;
+    any |= k;
+    if ((k & LETTER) !== 0) continue;
     if ((k & DIGIT) !== 0) {
-      if (run === 0) runStart = i;
-      run++;
+      if (i !== last + 1) {
+        if (last >= 0) digitRun(text, st, runStart, last + 1);
+        runStart = i;
+      }
+      last = i;
       continue;
     }
-    any |= k;
-    letters |= LBIT[c] as number;
-    if (run > 0) {
-      // A maximal run of digits [runStart, i) ends.
-      const L = run;
-      run = 0;
-      const left1 = runStart > 0 ? text.charCodeAt(runStart - 1) : -1;
-      const left2 = runStart > 1 ? text.charCodeAt(runStart - 2) : -1;
-      const gap = prevEnd < 0 ? -1 : runStart - prevEnd;
-      const gap1 = gap === 1 ? left1 : -1;
-      const gapSeps =
-        (gap === 1 && (cls(left1) & PSEP) !== 0) ||
-        (gap === 2 && (cls(left1) & PSEP) !== 0 && (cls(left2) & PSEP) !== 0);
-      prevEnd = i;
-      if ((cls(left1) & LETTER) !== 0 || left1 === 0x5f) {
-        // Glued to a letter or `_` on its left (hex ids, versions, names: most runs), the
-        // run starts no card, SSN or phone candidate (all three take word characters as glue,
-        // see below) and ends any chain; only an IBAN can start here.
-        if (L >= 2 && (cls(left1) & LETTER) !== 0 && (cls(left2) & LETTER) !== 0) {
-          if ((cls(at(text, runStart - 3)) & WORD) === 0) {
-            const len = IBAN_LEN[((left2 | 0x20) - 0x61) * 26 + ((left1 | 0x20) - 0x61)] as number;
-            if (len > 0 && n - (runStart - 2) >= len) out |= S_IBAN;
-          }
-        }
-        cardActive = false;
-        phActive = false;
-        p2Len = p1Len;
-        p2Ok = p1Ok;
-        p1Len = L;
-        p1Ok = false;
-        p1Gap = -1;
-      } else {
-        // IBAN (iban.ts): two letters, two digits at a word start (no word character on the
-        // left), a country of IBAN_LENGTHS, then that many alphanumerics: so as many characters
-        // left in the text from the word's start.
-        if (L >= 2 && (cls(left1) & LETTER) !== 0 && (cls(left2) & LETTER) !== 0) {
-          if ((cls(at(text, runStart - 3)) & WORD) === 0) {
-            const len = IBAN_LEN[((left2 | 0x20) - 0x61) * 26 + ((left1 | 0x20) - 0x61)] as number;
-            if (len > 0 && n - (runStart - 2) >= len) out |= S_IBAN;
-          }
-        }
-        // Card (card.ts): a candidate starts at a digit not glued on its left (word . - + /),
-        // which is the start of a maximal digit run, and takes digits and single ` ` or `-`
-        // between digits; it needs 13 digits. So its runs are joined by one ` ` or `-`, and
-        // counting from the first startable run of such a chain bounds every candidate's digits.
-        if (gap1 === 0x20 || gap1 === 0x2d) {
-          if (cardActive) cardChain += L;
-          else if (!gluedCard(left1)) {
-            cardActive = true;
-            cardChain = L;
-          }
-        } else if (!gluedCard(left1)) {
-          cardActive = true;
-          cardChain = L;
-        } else cardActive = false;
-        if (cardActive && cardChain >= 13) out |= S_CARD;
-        // SSN (ssn.ts): the candidate [s, e) is 11 characters `ddd S dd S dddd` (S one ` ` or
-        // `-`, the same twice) or 9 bare digits; s is a run start or follows a space, so the
-        // character before it is not glued (word . - /), and e is not followed by a digit. So
-        // its groups are maximal digit runs of 3, 2, 4 joined by one equal character, or one
-        // maximal run of 9.
-        const ssnOk = !gluedSsn(left1);
-        if (L === 9 && ssnOk) out |= S_SSN;
-        if (L === 4 && p1Len === 2 && p2Len === 3 && p2Ok && gap1 === p1Gap) {
-          if (gap1 === 0x20 || gap1 === 0x2d) out |= S_SSN;
-        }
-        p2Len = p1Len;
-        p2Ok = p1Ok;
-        p1Len = L;
-        p1Ok = ssnOk;
-        p1Gap = gap1;
-        // Phone (phone.ts): a candidate starts at `+`, `(` or a digit not glued on its left
-        // (word . - / +), then holds digits and at most two separators (` -.()`) in a row, the
-        // start counting as one when it is `+` or `(`. So its first digit run has on its left a
-        // character that is not glued, or `+`/`(`, or a separator after `+`/`(`; its runs are
-        // joined by gaps of one or two separators. isPhone needs 8+ digits, and: a `+` start
-        // (international), or two groups or more with the first digit 0 (trunk, `00`
-        // international) or three groups of 3, 3, 4 (NANP). Counting from the first startable
-        // run of a chain bounds the digits of every candidate in it; a restart inside the chain
-        // (after a space) begins at a startable run of it, whose first digit is recorded.
-        const startable =
-          !gluedPhone(left1) ||
-          left1 === 0x2b ||
-          ((cls(left1) & PSEP) !== 0 && (left2 === 0x2b || left2 === 0x28));
-        const zero = text.charCodeAt(runStart) === 0x30;
-        if (phActive && gapSeps) {
-          phDigits += L;
-          phRuns++;
-          if (startable && zero) phZero = true;
-          if (ph2 === 3 && ph1 === 3 && L === 4) phNanp = true;
-          ph2 = ph1;
-          ph1 = L;
-        } else if (startable) {
-          phActive = true;
-          phDigits = L;
-          phRuns = 1;
-          phZero = zero;
-          phPlus = left1 === 0x2b || ((cls(left1) & PSEP) !== 0 && left2 === 0x2b);
-          phNanp = false;
-          ph2 = 0;
-          ph1 = L;
-        } else phActive = false;
-        if (phActive && phDigits >= 8 && (phPlus || (phRuns >= 2 && (phZero || phNanp)))) {
-          out |= S_PHONE;
-        }
-      }
-    }
-    // `_` is a word character but not one of base64: it ends a run of [A-Za-z0-9/+].
-    if ((k & LETTER) !== 0) continue;
-    // Punctuation, `_`, white space, anything not ASCII, or the end.
+    // Punctuation, `_`, white space, anything not ASCII.
     // Tokens (tokens.ts): every rule's match, and `hooks.slack.com`, is a run of at least 15
     // characters of [A-Za-z0-9_.-].
     if ((k & TW) === 0) {
       if (i - twStart > twMax) twMax = i - twStart;
       twStart = i + 1;
     }
-    // AWS secret keys (tokens.ts AWS_SECRET): a maximal run of exactly 40 of [A-Za-z0-9/+].
+    // AWS secret keys (tokens.ts AWS_SECRET): a maximal run of exactly 40 of [A-Za-z0-9/+]
+    // (`_` is a word character but not one of base64: it ends such a run).
     if ((k & B64) === 0) {
-      if (i - b64Start === 40) out |= S_AWS_SECRET;
+      if (i - b64Start === 40) st.out |= S_AWS_SECRET;
       b64Start = i + 1;
     }
     if (c === 0x2e) dots++;
@@ -284,6 +184,10 @@ export function shapeOf(text: string): number {
     else if (c === 0x3d) equals = true;
     else if (c === 0x40) ats = true;
   }
+  if (last >= 0) digitRun(text, st, runStart, last + 1);
+  if (n - twStart > twMax) twMax = n - twStart;
+  if (n - b64Start === 40) st.out |= S_AWS_SECRET;
+  let out = st.out;
   // Private keys (tokens.ts): `-----BEGIN ` (detect.ts then tests for it).
   if (dashes >= 5) out |= S_PRIVATE_KEY;
   // E-mail (email.ts): scans out from each `@`.
@@ -305,6 +209,154 @@ export function shapeOf(text: string): number {
     out |= S_SECRET_TEXT;
   }
   return out;
+}
+
+/** The state of the digit-run chains of one shapeOf call (one object, reused: no allocation). */
+interface RunState {
+  out: number;
+  prevEnd: number; // end of the previous digit run, -1: none
+  // Card chain.
+  cardActive: boolean;
+  cardChain: number;
+  // SSN: the two previous runs.
+  p1Len: number;
+  p1Gap: number; // the single character between p2 and p1, -1 if not one character
+  p2Len: number;
+  p2Ok: boolean;
+  p1Ok: boolean;
+  // Phone chain.
+  phActive: boolean;
+  phDigits: number;
+  phRuns: number;
+  phZero: boolean;
+  phPlus: boolean;
+  phNanp: boolean;
+  ph1: number; // lengths of the two previous runs of the chain
+  ph2: number;
+}
+
+const ST: RunState = {
+  out: 0,
+  prevEnd: -1,
+  cardActive: false,
+  cardChain: 0,
+  p1Len: 0,
+  p1Gap: -1,
+  p2Len: 0,
+  p2Ok: false,
+  p1Ok: false,
+  phActive: false,
+  phDigits: 0,
+  phRuns: 0,
+  phZero: false,
+  phPlus: false,
+  phNanp: false,
+  ph1: 0,
+  ph2: 0,
+};
+
+/** A maximal run of digits [runStart, end) of `text`: the IBAN, card, SSN and phone tests. */
+function digitRun(text: string, st: RunState, runStart: number, end: number): void {
+  const n = text.length;
+  const L = end - runStart;
+  const left1 = runStart > 0 ? text.charCodeAt(runStart - 1) : -1;
+  const left2 = runStart > 1 ? text.charCodeAt(runStart - 2) : -1;
+  const gap = st.prevEnd < 0 ? -1 : runStart - st.prevEnd;
+  const gap1 = gap === 1 ? left1 : -1;
+  const gapSeps =
+    (gap === 1 && (cls(left1) & PSEP) !== 0) ||
+    (gap === 2 && (cls(left1) & PSEP) !== 0 && (cls(left2) & PSEP) !== 0);
+  st.prevEnd = end;
+  if ((cls(left1) & LETTER) !== 0 || left1 === 0x5f) {
+    // Glued to a letter or `_` on its left (hex ids, versions, names: most runs), the
+    // run starts no card, SSN or phone candidate (all three take word characters as glue,
+    // see below) and ends any chain; only an IBAN can start here.
+    // IBAN (iban.ts): two letters, two digits at a word start (no word character on the
+    // left), a country of IBAN_LENGTHS, then that many alphanumerics: so as many characters
+    // left in the text from the word's start.
+    if (L >= 2 && (cls(left1) & LETTER) !== 0 && (cls(left2) & LETTER) !== 0) {
+      if ((cls(at(text, runStart - 3)) & WORD) === 0) {
+        const len = IBAN_LEN[((left2 | 0x20) - 0x61) * 26 + ((left1 | 0x20) - 0x61)] as number;
+        if (len > 0 && n - (runStart - 2) >= len) st.out |= S_IBAN;
+      }
+    }
+    st.cardActive = false;
+    st.phActive = false;
+    st.p2Len = st.p1Len;
+    st.p2Ok = st.p1Ok;
+    st.p1Len = L;
+    st.p1Ok = false;
+    st.p1Gap = -1;
+  } else {
+    // Card (card.ts): a candidate starts at a digit not glued on its left (word . - + /),
+    // which is the start of a maximal digit run, and takes digits and single ` ` or `-`
+    // between digits; it needs 13 digits. So its runs are joined by one ` ` or `-`, and
+    // counting from the first startable run of such a chain bounds every candidate's digits.
+    if (gap1 === 0x20 || gap1 === 0x2d) {
+      if (st.cardActive) st.cardChain += L;
+      else if (!gluedCard(left1)) {
+        st.cardActive = true;
+        st.cardChain = L;
+      }
+    } else if (!gluedCard(left1)) {
+      st.cardActive = true;
+      st.cardChain = L;
+    } else st.cardActive = false;
+    if (st.cardActive && st.cardChain >= 13) st.out |= S_CARD;
+    // SSN (ssn.ts): the candidate [s, e) is 11 characters `ddd S dd S dddd` (S one ` ` or
+    // `-`, the same twice) or 9 bare digits; s is a run start or follows a space, so the
+    // character before it is not glued (word . - /), and e is not followed by a digit. So
+    // its groups are maximal digit runs of 3, 2, 4 joined by one equal character, or one
+    // maximal run of 9.
+    const ssnOk = !gluedSsn(left1);
+    if (L === 9 && ssnOk) st.out |= S_SSN;
+    if (L === 4 && st.p1Len === 2 && st.p2Len === 3 && st.p2Ok && gap1 === st.p1Gap) {
+      if (gap1 === 0x20 || gap1 === 0x2d) st.out |= S_SSN;
+    }
+    st.p2Len = st.p1Len;
+    st.p2Ok = st.p1Ok;
+    st.p1Len = L;
+    st.p1Ok = ssnOk;
+    st.p1Gap = gap1;
+    // Phone (phone.ts): a candidate starts at `+`, `(` or a digit not glued on its left
+    // (word . - / +), then holds digits and at most two separators (` -.()`) in a row, the
+    // start counting as one when it is `+` or `(`. So its first digit run has on its left a
+    // character that is not glued, or `+`/`(`, or a separator after `+`/`(`; its runs are
+    // joined by gaps of one or two separators. isPhone needs 8+ digits, and: a `+` start
+    // (international), or two groups or more with the first digit 0 (trunk, `00`
+    // international) or three groups of 3, 3, 4 (NANP). Counting from the first startable
+    // run of a chain bounds the digits of every candidate in it; a restart inside the chain
+    // (after a space) begins at a startable run of it, whose first digit is recorded.
+    const startable =
+      !gluedPhone(left1) ||
+      left1 === 0x2b ||
+      ((cls(left1) & PSEP) !== 0 && (left2 === 0x2b || left2 === 0x28));
+    const zero = text.charCodeAt(runStart) === 0x30;
+    if (st.phActive && gapSeps) {
+      st.phDigits += L;
+      st.phRuns++;
+      if (startable && zero) st.phZero = true;
+      if (st.ph2 === 3 && st.ph1 === 3 && L === 4) st.phNanp = true;
+      st.ph2 = st.ph1;
+      st.ph1 = L;
+    } else if (startable) {
+      st.phActive = true;
+      st.phDigits = L;
+      st.phRuns = 1;
+      st.phZero = zero;
+      st.phPlus = left1 === 0x2b || ((cls(left1) & PSEP) !== 0 && left2 === 0x2b);
+      st.phNanp = false;
+      st.ph2 = 0;
+      st.ph1 = L;
+    } else st.phActive = false;
+    if (
+      st.phActive &&
+      st.phDigits >= 8 &&
+      (st.phPlus || (st.phRuns >= 2 && (st.phZero || st.phNanp)))
+    ) {
+      st.out |= S_PHONE;
+    }
+  }
 }
 
 /**
