@@ -224,6 +224,8 @@ interface Replaced {
   masks: string[];
 }
 const NONE: Finding[] = [];
+/** No masks (shared, never changed). */
+const NO_MASKS: string[] = [];
 
 /**
  * The place of a value in the masked event, as a chain up to `details` or `actor`: `step` is
@@ -359,11 +361,15 @@ class Masker {
       }
     }
     let out: JsonObject | undefined;
+    // Copied with a spread (the input's own members, in order) when no member name is masked:
+    // (measured) building the copy one member at a time was 3.7% of maskEvent's profile on
+    // the planted corpus. A dropped member is then deleted from the copy.
+    let spread = false;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as string;
       const nameFindings = found === undefined ? NONE : (found[i] as Finding[]);
       let name = k;
-      let masks: string[] = [];
+      let masks = NO_MASKS;
       if (nameFindings.length > 0) {
         const r = this.replaced(k, nameFindings, mode === "pseudonymise");
         name = unique(taken as Set<string>, r.text);
@@ -375,10 +381,18 @@ class Masker {
       const child = this.walk(item, where, name, -1, childStates, mode, rule, k);
       if (out === undefined) {
         if (child === item && name === k) continue;
-        out = {};
-        for (let j = 0; j < i; j++) setOwn(out, keys[j] as string, value[keys[j] as string]);
+        if (found === undefined) {
+          out = { ...value };
+          spread = true;
+        } else {
+          out = {};
+          for (let j = 0; j < i; j++) setOwn(out, keys[j] as string, value[keys[j] as string]);
+        }
       }
-      if (child === DROP) continue;
+      if (child === DROP) {
+        if (spread) delete out[k];
+        continue;
+      }
       if (nameFindings.length > 0 && mode !== "pseudonymise") {
         this.record(k, nameFindings, masks, { up: where, step: name, inIndex: -1 }, rule, true);
       }
