@@ -7,7 +7,13 @@
  *   npx tsx bench/aead.ts [VALUES=2500] [ROUNDS=5]
  */
 import { randomBytes } from "node:crypto";
-import { aeadBackend, loadNativeAead, type SealBatch, sealBatchNode } from "../src/store/aead.js";
+import {
+  aeadBackend,
+  loadNativeAead,
+  type SealBatch,
+  sealBatchNative,
+  sealBatchNode,
+} from "../src/store/aead.js";
 
 const N = Number(process.argv[2] ?? 2_500);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -35,17 +41,7 @@ const batch: SealBatch = {
   prefix: new Uint8Array(randomBytes(32 * N)),
   prefixLength: 32,
 };
-const native = () =>
-  addon.sealBatch(
-    batch.keys,
-    batch.nonces,
-    batch.plain,
-    batch.plainEnds,
-    batch.aad,
-    batch.aadEnds,
-    batch.prefix,
-    batch.prefixLength,
-  );
+const native = () => sealBatchNative(addon, batch);
 const node = () => sealBatchNode(batch);
 
 function cpuPerValue(f: () => Uint8Array, reps: number): number {

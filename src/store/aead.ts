@@ -94,16 +94,7 @@ function selfTest(addon: NativeAead): string | null {
   // Lengths around AES's 16-byte blocks, 0 included; keys, nonces and data fixed.
   const lens = [0, 1, 15, 16, 17, 33, 64];
   const batch = testBatch(lens);
-  const native = addon.sealBatch(
-    batch.keys,
-    batch.nonces,
-    batch.plain,
-    batch.plainEnds,
-    batch.aad,
-    batch.aadEnds,
-    batch.prefix,
-    batch.prefixLength,
-  );
+  const native = sealBatchNative(addon, batch);
   const reference = sealBatchNode(batch);
   if (!equal(native, reference)) return "self-test: sealBatch differs from node:crypto";
   let at = 0;
@@ -157,6 +148,20 @@ function testBatch(lens: readonly number[]): SealBatch {
     prefix: fill(3 * n, 5),
     prefixLength: 3,
   };
+}
+
+/** Seals a batch with the native addon (its positional arguments, from a {@link SealBatch}). */
+export function sealBatchNative(addon: NativeAead, b: SealBatch): Uint8Array {
+  return addon.sealBatch(
+    b.keys,
+    b.nonces,
+    b.plain,
+    b.plainEnds,
+    b.aad,
+    b.aadEnds,
+    b.prefix,
+    b.prefixLength,
+  );
 }
 
 /** The reference: one createCipheriv per value. */
@@ -233,16 +238,7 @@ export const aeadLoadError: string | null = loaded.error;
  */
 export function sealBatch(b: SealBatch): Uint8Array {
   if (native === null) return sealBatchNode(b);
-  return native.sealBatch(
-    b.keys,
-    b.nonces,
-    b.plain,
-    b.plainEnds,
-    b.aad,
-    b.aadEnds,
-    b.prefix,
-    b.prefixLength,
-  );
+  return sealBatchNative(native, b);
 }
 
 function endsOk(ends: Uint32Array, total: number): boolean {

@@ -15,6 +15,7 @@ import {
   openNode,
   type SealBatch,
   sealBatch,
+  sealBatchNative,
   sealBatchNode,
 } from "../../src/store/aead.js";
 import { json, logseal, MAIN, ORIGIN, ok, runProcess, tempDir } from "../cli/cli.js";
@@ -82,16 +83,7 @@ describe("native AES-256-GCM", () => {
             values.map(([, a]) => a),
             prefixLength,
           );
-          const out = native.sealBatch(
-            b.keys,
-            b.nonces,
-            b.plain,
-            b.plainEnds,
-            b.aad,
-            b.aadEnds,
-            b.prefix,
-            b.prefixLength,
-          );
+          const out = sealBatchNative(native, b);
           expect(Buffer.from(out).equals(Buffer.from(sealBatchNode(b)))).toBe(true);
           for (const [i, [prefix, sealed]] of records(b, out).entries()) {
             const key = b.keys.subarray(32 * i, 32 * i + 32);
