@@ -3,9 +3,7 @@
  * by `native/build.mjs`). Missing or broken, it is simply not used: `batch.ts` falls back to
  * the `node:crypto` backend.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { type AddonLoad, addonPaths, loadAddon } from "../native-addon.js";
 import { bundleLeafHashesJs, hashPairsJs, perfectRootJs } from "./batch-js.js";
 
 /** What the addon exports; each function mirrors the one of the same name in `batch.ts`. */
@@ -20,25 +18,11 @@ export interface NativeHashing {
 }
 
 /** The outcome of {@link loadNativeHashing}. */
-export interface NativeLoad {
-  /** The addon, or null when it is not built or failed to load or to self-test. */
-  addon: NativeHashing | null;
-  /** The addon file found, or null when none is built. */
-  path: string | null;
-  /** Why a built addon is not used, or null. */
-  error: string | null;
-}
+export type NativeLoad = AddonLoad<NativeHashing>;
 
 const ADDON = "native/build/Release/logseal_hash.node";
 
-/**
- * Where the addon may be: this module runs as `src/merkle/*.ts` (tsx, vitest) or as
- * `dist/src/merkle/*.js` (after tsc), both under the package root that holds `native/`.
- */
-export const nativeAddonPaths: readonly string[] = [
-  fileURLToPath(new URL(`../../${ADDON}`, import.meta.url)),
-  fileURLToPath(new URL(`../../../${ADDON}`, import.meta.url)),
-];
+export const nativeAddonPaths: readonly string[] = addonPaths(ADDON);
 
 /**
  * Loads the addon and checks it against the reference backend on a few known inputs (a leaf
@@ -46,20 +30,7 @@ export const nativeAddonPaths: readonly string[] = [
  * never used. Never throws.
  */
 export function loadNativeHashing(): NativeLoad {
-  const path = nativeAddonPaths.find((p) => existsSync(p)) ?? null;
-  if (path === null) return { addon: null, path, error: null };
-  let addon: NativeHashing;
-  try {
-    addon = createRequire(import.meta.url)(path) as NativeHashing;
-  } catch (e) {
-    return { addon: null, path, error: `cannot load: ${(e as Error).message}` };
-  }
-  try {
-    const error = selfTest(addon);
-    return error === null ? { addon, path, error } : { addon: null, path, error };
-  } catch (e) {
-    return { addon: null, path, error: `self-test threw: ${(e as Error).message}` };
-  }
+  return loadAddon(nativeAddonPaths, selfTest);
 }
 
 function selfTest(addon: NativeHashing): string | null {

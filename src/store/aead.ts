@@ -15,9 +15,7 @@
  * setAAD/update/final/getAuthTag and their Buffers, not AES itself).
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { type AddonLoad, addonPaths, loadAddon } from "../native-addon.js";
 
 const KEY = 32;
 const NONCE = 12;
@@ -58,36 +56,14 @@ export interface SealBatch {
 
 const ADDON = "native/aead/build/Release/logseal_aead.node";
 
-/** Where the addon may be: from `src/store/` (tsx, vitest) or `dist/src/store/` (after tsc). */
-export const aeadAddonPaths: readonly string[] = [
-  fileURLToPath(new URL(`../../${ADDON}`, import.meta.url)),
-  fileURLToPath(new URL(`../../../${ADDON}`, import.meta.url)),
-];
+export const aeadAddonPaths: readonly string[] = addonPaths(ADDON);
 
 /** The outcome of {@link loadNativeAead}. */
-export interface AeadLoad {
-  addon: NativeAead | null;
-  path: string | null;
-  /** Why a built addon is not used, or null. */
-  error: string | null;
-}
+export type AeadLoad = AddonLoad<NativeAead>;
 
 /** Loads the addon and checks it against node:crypto, both ways. Never throws. */
 export function loadNativeAead(): AeadLoad {
-  const path = aeadAddonPaths.find((p) => existsSync(p)) ?? null;
-  if (path === null) return { addon: null, path, error: null };
-  let addon: NativeAead;
-  try {
-    addon = createRequire(import.meta.url)(path) as NativeAead;
-  } catch (e) {
-    return { addon: null, path, error: `cannot load: ${(e as Error).message}` };
-  }
-  try {
-    const error = selfTest(addon);
-    return { addon: error === null ? addon : null, path, error };
-  } catch (e) {
-    return { addon: null, path, error: `self-test threw: ${(e as Error).message}` };
-  }
+  return loadAddon(aeadAddonPaths, selfTest);
 }
 
 function selfTest(addon: NativeAead): string | null {
