@@ -165,6 +165,26 @@ class Reader {
     return this.count >= 1 && this.size >= 2 && this.off + this.size <= this.bytes.length;
   }
 
+  /** The last posting {@link posting} read: its entry index and its ts. */
+  index = 0;
+  ts = 0;
+
+  /** Starts reading the postings of segment `seg` (their deltas start from its first index). */
+  postings(seg: number): void {
+    this.index = seg - 1;
+    this.ts = 0;
+  }
+
+  /** Reads the next posting (index delta, zigzag ts delta) before `end`; false when malformed. */
+  posting(end: number): boolean {
+    const d = this.varint();
+    const z = this.varint();
+    if (d < 1 || z < 0 || this.off > end) return false;
+    this.index += d;
+    this.ts += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    return this.ts >= 0 && this.ts <= MAX_TIMESTAMP && Number.isSafeInteger(this.index);
+  }
+
   /** The value of the group {@link group} read last, decoded; null when not UTF-8. */
   name(): string | null {
     return fromUtf8(this.bytes.subarray(this.nameAt, this.nameAt + this.nameLen));
@@ -182,17 +202,11 @@ function readPostings(
 ): boolean {
   const r = new Reader(bytes.subarray(0, end));
   r.off = off;
-  let prev = seg - 1;
-  let ts = 0;
+  r.postings(seg);
   let n = 0;
   while (r.off < end) {
-    const d = r.varint();
-    const z = r.varint();
-    if (d < 1 || z < 0) return false;
-    prev += d;
-    ts += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    if (ts < 0 || ts > MAX_TIMESTAMP || !Number.isSafeInteger(prev)) return false;
-    out.push({ index: prev, ts });
+    if (!r.posting(end)) return false;
+    out.push({ index: r.index, ts: r.ts });
     n++;
   }
   return count < 0 || n === count;
@@ -303,21 +317,15 @@ export function forEachGroup(
     if (name === null) return false;
     const count = r.count;
     const end = r.off + r.size;
-    let prev = seg - 1;
-    let ts = 0;
+    r.postings(seg);
     let n = 0;
     while (r.off < end) {
-      const d = r.varint();
-      const z = r.varint();
-      if (d < 1 || z < 0 || r.off > end) return false;
-      prev += d;
-      ts += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-      if (ts < 0 || ts > MAX_TIMESTAMP || !Number.isSafeInteger(prev)) return false;
-      each?.(name, prev);
+      if (!r.posting(end)) return false;
+      each?.(name, r.index);
       n++;
     }
     if (n !== count) return false;
-    fn(name, count, prev, ts);
+    fn(name, count, r.index, r.ts);
   }
   return bytes.length > 0;
 }
