@@ -1,14 +1,17 @@
 /**
  * The server load benchmark: `logseal serve` (the built CLI, a child process) on 127.0.0.1 over
- * a fresh store in a temp directory, loaded with autocannon, watched by one live-tail subscriber,
- * then killed with SIGKILL mid-load and restarted.
+ * a fresh store in a temp directory, loaded with autocannon or wrk, watched by one live-tail
+ * subscriber, then killed with SIGKILL mid-load and restarted.
  *
- *   npm run bench:serve -- [--duration S] [--connections C] [--events N] [--tail all|none]
+ *   npm run bench:serve -- [--duration S] [--load autocannon|wrk] [--connections C] [--events N] [--tail all|none]
  *                          [--crash S] [--baseline S] [--sync] [--ingest-workers N] [--node-flags F] [--cpu-prof DIR]
  *                          [--json]
  *
  *   --duration S     seconds of load on POST /v1/events (default 60, at most 600)
- *   --connections C  autocannon connections, one request in flight each (default 16, at most 256)
+ *   --load L         the load generator: autocannon (default; from npm, runs in this process) or
+ *                    wrk (Debian's `wrk`, a C program driven by bench/serve-load.lua: it takes a
+ *                    fraction of autocannon's CPU, which shares the server's two cores here)
+ *   --connections C  connections, one request in flight each (default 16, at most 256)
  *   --events N       events per request (default 100, at most 10000)
  *   --tail all|none  one subscriber on GET /v1/stream receiving every event (default all)
  *   --crash S        seconds of load before the SIGKILL in the crash phase (default 3; 0 skips it)
@@ -21,7 +24,7 @@
  *   --json           one JSON object on stdout instead of the table
  *
  * Phases:
- *  1. load: autocannon POSTs N events per request (NDJSON, demo events with unique ids, `ts` set
+ *  1. load: autocannon (or wrk) POSTs N events per request (NDJSON, demo events with unique ids, `ts` set
  *     when the body is built) for S seconds; reports events/s acknowledged, request latency
  *     p50/p99 and every error, non-2xx answer and timeout. The subscriber (its own process)
  *     records, per event, now − ts (from the producer building the request to delivery) and
@@ -41,7 +44,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -130,6 +133,10 @@ const crashAfter = bounded("crash", 3, 0, 60);
 const baselineSeconds = bounded("baseline", Math.min(duration, 15), 0, 600);
 const tail = option("tail", "all");
 const cpuProf = option("cpu-prof", "");
+const loadGenerator = option("load", "autocannon");
+if (loadGenerator !== "autocannon" && loadGenerator !== "wrk") {
+  throw new Error("--load must be autocannon or wrk");
+}
 const nodeFlags = option("node-flags", "");
 const sync = process.argv.includes("--sync");
 const workers = option("ingest-workers", "");
@@ -196,7 +203,59 @@ function serve(store: string): Promise<Served> {
   });
 }
 
-function load(url: string, token: string, seconds: number): Promise<AutocannonResult> {
+/** The load phase's result, and the load generator's CPU seconds when it is another process. */
+type LoadResult = AutocannonResult & { generatorCpu?: number };
+
+function load(url: string, token: string, seconds: number): Promise<LoadResult> {
+  return loadGenerator === "wrk"
+    ? loadWrk(url, token, seconds)
+    : loadAutocannon(url, token, seconds);
+}
+
+/**
+ * wrk, under `/usr/bin/time` for its CPU, with bench/serve-load.lua building the same bodies as
+ * `body()`: the templates go to a file, the ids get a prefix of their own per run.
+ */
+async function loadWrk(url: string, token: string, seconds: number): Promise<LoadResult> {
+  const templatesFile = join(dir, "templates.ndjson");
+  const timeFile = join(dir, "wrk.time");
+  await writeFile(templatesFile, `${templates.join("\n")}\n`);
+  const lua = fileURLToPath(new URL("./serve-load.lua", import.meta.url));
+  const prefix = `wrk${wrkRuns++}`;
+  const args = ["-f", "%U %S", "-o", timeFile, "wrk", "-t", "1", "-c", String(connections)];
+  args.push("-d", `${seconds}s`, "--timeout", "10s", "-s", lua, `${url}/v1/events`);
+  args.push("--", templatesFile, String(perRequest), prefix, token);
+  const child = spawn("/usr/bin/time", args, { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+  });
+  const code = await new Promise<number | null>((r) => child.on("exit", r));
+  const line = out.split("\n").find((l) => l.startsWith("{"));
+  if (code !== 0 || line === undefined) throw new Error(`wrk failed (exit ${code}): ${out}`);
+  const w = JSON.parse(line) as Record<string, number>;
+  const n = (k: string) => w[k] as number;
+  const [user, sys] = (await readFile(timeFile, "utf8")).trim().split(/\s+/).map(Number);
+  const ms = (us: number) => Math.round(us / 100) / 10;
+  return {
+    duration: n("durationUs") / 1e6,
+    latency: {
+      p50: ms(n("p50Us")),
+      p99: ms(n("p99Us")),
+      average: ms(n("meanUs")),
+      max: ms(n("maxUs")),
+    },
+    requests: { average: n("requests") / (n("durationUs") / 1e6), total: n("requests") },
+    errors: n("connect") + n("read") + n("write"),
+    timeouts: n("timeout"),
+    non2xx: n("status"),
+    "2xx": n("requests") - n("status"),
+    generatorCpu: (user as number) + (sys as number),
+  };
+}
+let wrkRuns = 0;
+
+function loadAutocannon(url: string, token: string, seconds: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -328,7 +387,9 @@ try {
     while (!subOut.includes("ready\n")) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));
   }
-  progress(`load: ${duration} s, ${connections} connections, ${perRequest} events per request`);
+  progress(
+    `load: ${loadGenerator}, ${duration} s, ${connections} connections, ${perRequest} events per request`,
+  );
   const scrape = async () =>
     (
       await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${viewer}` } })
@@ -339,7 +400,7 @@ try {
   const r = await load(server.url, writer, duration);
   const serverCpu = cpuSeconds(server.child.pid as number) - serverCpu0;
   const driverCpu0End = process.cpuUsage(driverCpu0);
-  const driverCpu = (driverCpu0End.user + driverCpu0End.system) / 1e6;
+  const driverCpu = (r.generatorCpu ?? 0) + (driverCpu0End.user + driverCpu0End.system) / 1e6;
   const committer = committerStats(metricsBefore, await scrape(), r.duration);
   let tailResult: {
     events: number;
@@ -376,7 +437,9 @@ try {
     non2xx: r.non2xx,
     treeSize: sizeAfterLoad,
     committer,
-    /** CPU seconds of the server process (all threads) and of this driver (autocannon). */
+    loadGenerator,
+    /** CPU seconds of the server process (all threads) and of the load generator (autocannon in
+     * this driver, or wrk and this driver). */
     cpu: {
       server: Math.round(serverCpu * 10) / 10,
       loadGenerator: Math.round(driverCpu * 10) / 10,
@@ -496,7 +559,7 @@ try {
       `      group commits: ${c.batches}, mean ${c.meanBatchEvents} events (${c.meanBatchRequests} requests) in ${c.meanBatchMs} ms; appends in flight ${Math.round(c.committerBusy * 100)}% of the time (summed: two overlap when pipelined)`,
     );
     console.log(
-      `      CPU: server ${l.cpu.server} s (${l.cpu.serverMsPer1000Events} ms per 1,000 events), load generator ${l.cpu.loadGenerator} s`,
+      `      CPU: server ${l.cpu.server} s (${l.cpu.serverMsPer1000Events} ms per 1,000 events), load generator (${l.loadGenerator}) ${l.cpu.loadGenerator} s`,
     );
     if (base) {
       console.log(
