@@ -60,6 +60,14 @@ function threadTicks(): Map<string, number> {
   return out;
 }
 
+/** The items (values) of a layout-2 entry record: `n(2) kid(16) sid(16) len(4) seal(len)`. */
+function entryItems(v: Uint8Array): number {
+  const view = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  let n = 0;
+  for (let o = 0; o < v.length; o += 38 + view.getUint32(o + 34)) n++;
+  return n;
+}
+
 interface Run {
   us: number;
   threads: Map<string, number>;
@@ -85,7 +93,10 @@ async function run(variant: string): Promise<Run> {
     const write = store.write.bind(store);
     store.write = async (puts, size) => {
       let kept = puts;
-      for (const p of puts) if (p.key.startsWith("v/c/")) values++;
+      for (const p of puts) {
+        if (p.key.startsWith("v/c/")) values++; // layout 1
+        if (p.key.startsWith("v/e/")) values += entryItems(p.value); // layout 2
+      }
       if (variant === "sealed") kept = puts.filter((p) => !p.key.startsWith("v/"));
       if (variant === "noplaces") kept = puts.filter((p) => !p.key.startsWith("v/x/"));
       return write(kept, size);

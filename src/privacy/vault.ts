@@ -76,17 +76,15 @@ export const WRAPPED_LENGTH = 32 + SEAL_OVERHEAD + 32;
 /** The header of an item of a layout-2 entry record: `n(2) || kid(16) || sid(16) || len(4)`. */
 const ITEM_HEADER = 2 + 2 * ID_LENGTH + 4;
 
-/** `kid || sid` of a data key, as bytes (cached: every value sealed under the key starts so). */
-const ids = new WeakMap<DataKey, Uint8Array>();
+/** `kid || sid` of a data key, as bytes: every value sealed under the key starts so. */
 function idBytes(k: DataKey): Uint8Array {
-  let b = ids.get(k);
-  if (b === undefined) {
-    b = new Uint8Array(2 * ID_LENGTH);
+  if (k.ids === undefined) {
+    const b = new Uint8Array(2 * ID_LENGTH);
     b.set(fromB64url(k.kid) as Uint8Array, 0);
     b.set(fromB64url(k.sid) as Uint8Array, ID_LENGTH);
-    ids.set(k, b);
+    k.ids = b;
   }
-  return b;
+  return k.ids;
 }
 
 /** The vault's metadata, `v/meta`. */
@@ -134,6 +132,8 @@ export interface DataKey {
   key: Uint8Array;
   /** The put that stores it, wrapped, under its subject. */
   put: Put;
+  /** `kid || sid` as bytes, once computed. */
+  ids?: Uint8Array;
 }
 
 /** A data key the open vault drew for a subject, with the subject id and its wrapped record. */
@@ -320,15 +320,28 @@ export class Vault {
    */
   newDataKeys(sids: Iterable<string>): Map<string, DataKey> {
     const out = new Map<string, DataKey>();
-    const fresh: Array<{ sid: string; kid: string; key: Uint8Array }> = [];
-    for (const sid of sids) {
-      if (out.has(sid)) continue;
-      const k = { sid, kid: b64url(random(ID_LENGTH)), key: random(32) };
-      fresh.push(k);
-      out.set(sid, { ...k, put: { key: dataKeyKey(sid, k.kid), value: EMPTY } });
-    }
-    const n = fresh.length;
+    const list = [...new Set(sids)];
+    const n = list.length;
     if (n === 0) return out;
+    // (measured) One draw of randomness for every new key's kid and key: randomBytes costs about
+    // a microsecond a call.
+    const drawn = random(n * (ID_LENGTH + 32));
+    const fresh: Array<{ sid: string; kid: string; key: Uint8Array }> = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const sid = list[i] as string;
+      const at = i * (ID_LENGTH + 32);
+      const kidBytes = drawn.subarray(at, at + ID_LENGTH);
+      const k = {
+        sid,
+        kid: b64url(kidBytes),
+        key: drawn.subarray(at + ID_LENGTH, at + ID_LENGTH + 32),
+      };
+      fresh[i] = k;
+      const ids = new Uint8Array(2 * ID_LENGTH);
+      ids.set(kidBytes, 0);
+      ids.set(fromB64url(sid) as Uint8Array, ID_LENGTH);
+      out.set(sid, { ...k, ids, put: { key: dataKeyKey(sid, k.kid), value: EMPTY } });
+    }
     const eph = generateKeyPairSync("x25519");
     const ephPub = fromB64url(eph.publicKey.export({ format: "jwk" }).x as string) as Uint8Array;
     const wrapKey = kek(
@@ -459,11 +472,12 @@ export class Vault {
   sealEntries(items: readonly EntryItem[]): Put[] {
     const n = items.length;
     if (n === 0) return [];
+    // Upper bounds (UTF-8 takes at most 3 bytes a UTF-16 unit): one pass over the strings.
     let plainLength = 0;
     let aadLength = 0;
     for (const it of items) {
-      plainLength += SALT_LENGTH + Buffer.byteLength(it.value, "utf8");
-      aadLength += VALUE_AAD_PREFIX.length + Buffer.byteLength(it.commit, "utf8");
+      plainLength += SALT_LENGTH + 3 * it.value.length;
+      aadLength += VALUE_AAD_PREFIX.length + 3 * it.commit.length;
     }
     const keys = Buffer.allocUnsafe(32 * n);
     const prefix = Buffer.allocUnsafe(ITEM_HEADER * n);
@@ -492,9 +506,9 @@ export class Vault {
     const sealed = sealBatch({
       keys,
       nonces: randomBytes(12 * n),
-      plain,
+      plain: plain.subarray(0, p),
       plainEnds,
-      aad,
+      aad: aad.subarray(0, a),
       aadEnds,
       prefix,
       prefixLength: ITEM_HEADER,
