@@ -226,6 +226,17 @@ describe("the vault at append", () => {
     expect(await code(revealEntry(again, 0, { actor: "x" }))).toBe("E_STORE_CORRUPT");
     expect(again.size).toBe(1); // nothing logged
     await again.close();
+    // A record cut short: its last item's length runs past the end.
+    const db2 = new Level<string, Uint8Array>(join(dir, "db"), { valueEncoding: "view" });
+    await db2.open();
+    await db2.put(ke as string, record.subarray(0, record.length - 5));
+    await db2.close();
+    const cut = await open(dir);
+    expect(await code(revealEntry(cut, 0, { actor: "x", field: "details.b" }))).toBe(
+      "E_STORE_CORRUPT",
+    );
+    expect(cut.size).toBe(1);
+    await cut.close();
   });
 });
 
