@@ -31,7 +31,7 @@ import {
 import { fromBase64, fromUtf8, toBase64, utf8 } from "../bytes.js";
 import { LogsealError } from "../errors.js";
 import { sealBatch } from "../store/aead.js";
-import { type Kdf, keyCheck, random, SEAL_OVERHEAD, seal, unseal } from "../store/keys.js";
+import { type Kdf, keyCheck, SEAL_OVERHEAD, seal, unseal } from "../store/keys.js";
 import { VAULT_META } from "../store/layout.js";
 import type { LevelStore, Put } from "../store/level-store.js";
 import { SALT_LENGTH } from "./commit.js";
@@ -306,7 +306,9 @@ export class Vault {
     }
     if (fresh !== undefined) {
       for (const [sid, k] of this.newDataKeys(fresh.keys())) {
-        const sk: SubjectKey = { ...k, subject: fresh.get(sid) as string, records: [] };
+        const sk = k as SubjectKey;
+        sk.subject = fresh.get(sid) as string;
+        sk.records = [];
         this.subjectKeys.set(sk);
         out.set(sk.subject, sk);
       }
@@ -323,65 +325,69 @@ export class Vault {
     const list = [...new Set(sids)];
     const n = list.length;
     if (n === 0) return out;
-    // (measured) One draw of randomness for every new key's kid and key: randomBytes costs about
-    // a microsecond a call.
-    const drawn = random(n * (ID_LENGTH + 32));
-    const fresh: Array<{ sid: string; kid: string; key: Uint8Array }> = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const sid = list[i] as string;
-      const at = i * (ID_LENGTH + 32);
-      const kidBytes = drawn.subarray(at, at + ID_LENGTH);
-      const k = {
-        sid,
-        kid: b64url(kidBytes),
-        key: drawn.subarray(at + ID_LENGTH, at + ID_LENGTH + 32),
-      };
-      fresh[i] = k;
-      const ids = new Uint8Array(2 * ID_LENGTH);
-      ids.set(kidBytes, 0);
-      ids.set(fromB64url(sid) as Uint8Array, ID_LENGTH);
-      out.set(sid, { ...k, ids, put: { key: dataKeyKey(sid, k.kid), value: EMPTY } });
-    }
     const eph = generateKeyPairSync("x25519");
     const ephPub = fromB64url(eph.publicKey.export({ format: "jwk" }).x as string) as Uint8Array;
     const wrapKey = kek(
       diffieHellman({ privateKey: eph.privateKey, publicKey: this.#pub }),
       ephPub,
     );
+    // (measured) One draw of randomness for all the batch's new keys (the keys, one after the
+    // other, are the plaintext of their wrapping), the AADs written into one buffer, no
+    // base64 round trips: 4.9 against 6.4 µs of CPU a new subject, its sid included
+    // (bench/vault-keys.ts against a741e02, interleaved, load 6.6).
+    const plain = randomBytes(n * 32);
+    const kids = randomBytes(n * ID_LENGTH);
     // Every key wrapped in one AES-256-GCM call (src/store/aead.ts), each record
     // `ephemeral public key || seal(wrap key, data key, AAD)`, as dataKeyWrapper writes it.
     const keys = Buffer.allocUnsafe(32 * n);
-    const plain = Buffer.allocUnsafe(32 * n);
-    const plainEnds = new Uint32Array(n);
     const prefix = Buffer.allocUnsafe(32 * n);
-    const aads: Uint8Array[] = new Array(n);
+    const plainEnds = new Uint32Array(n);
     const aadEnds = new Uint32Array(n);
+    let aadLength = 0;
+    for (const sid of list) aadLength += DATA_KEY_AAD_PREFIX.length + 24 + 3 * sid.length;
+    const aad = Buffer.allocUnsafe(aadLength);
+    const made: DataKey[] = new Array(n);
     let a = 0;
     for (let i = 0; i < n; i++) {
-      const k = fresh[i] as { sid: string; kid: string; key: Uint8Array };
+      const sid = list[i] as string;
       keys.set(wrapKey, 32 * i);
-      plain.set(k.key, 32 * i);
-      plainEnds[i] = 32 * (i + 1);
       prefix.set(ephPub, 32 * i);
-      const aad = dataKeyAad(k.kid, k.sid);
-      aads[i] = aad;
-      a += aad.length;
+      plainEnds[i] = 32 * (i + 1);
+      const kid = kids.toString("base64url", ID_LENGTH * i, ID_LENGTH * (i + 1));
+      a += aad.write(DATA_KEY_AAD_PREFIX, a, "latin1");
+      a += aad.write(kid, a, "latin1");
+      aad[a++] = 0x0a;
+      a += aad.write(sid, a, "utf8");
       aadEnds[i] = a;
+      const ids = new Uint8Array(2 * ID_LENGTH);
+      ids.set(kids.subarray(ID_LENGTH * i, ID_LENGTH * (i + 1)), 0);
+      ids.set(fromB64url(sid) as Uint8Array, ID_LENGTH);
+      const k: DataKey = {
+        sid,
+        kid,
+        key: new Uint8Array(plain.subarray(32 * i, 32 * (i + 1))),
+        ids,
+        put: { key: dataKeyKey(sid, kid), value: EMPTY },
+      };
+      made[i] = k;
+      out.set(sid, k);
     }
     const sealed = sealBatch({
       keys,
       nonces: randomBytes(12 * n),
       plain,
       plainEnds,
-      aad: Buffer.concat(aads, a),
+      aad: aad.subarray(0, a),
       aadEnds,
       prefix,
       prefixLength: 32,
     });
-    const size = 32 + SEAL_OVERHEAD + 32;
+    plain.fill(0); // the keys live on in their DataKeys only
     for (let i = 0; i < n; i++) {
-      const k = out.get((fresh[i] as { sid: string }).sid) as DataKey;
-      k.put.value = sealed.subarray(size * i, size * (i + 1));
+      (made[i] as DataKey).put.value = sealed.subarray(
+        WRAPPED_LENGTH * i,
+        WRAPPED_LENGTH * (i + 1),
+      );
     }
     return out;
   }
@@ -756,8 +762,10 @@ function kek(shared: Uint8Array, ephPub: Uint8Array): Uint8Array {
   return new Uint8Array(hkdfSync("sha256", shared, ephPub, "logseal-vault/v1 wrap", 32));
 }
 
+const DATA_KEY_AAD_PREFIX = "logseal-vault/v1 data-key\n";
+
 function dataKeyAad(kid: string, sid: string): Uint8Array {
-  return utf8(`logseal-vault/v1 data-key\n${kid}\n${sid}`);
+  return utf8(`${DATA_KEY_AAD_PREFIX}${kid}\n${sid}`);
 }
 
 function valueAad(commit: string): Uint8Array {

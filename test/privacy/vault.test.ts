@@ -154,6 +154,23 @@ describe("the vault at append", () => {
     await again.close();
   });
 
+  it("reveals every value of a batch that draws many new data keys at once", async () => {
+    const dir = join(root, "s");
+    const log = await init(dir, { origin: ORIGIN });
+    // 600 subjects in one batch (one wrapping call for all their keys), then 600 more events
+    // of which half reuse those keys and half draw new ones.
+    const who = (i: number) => `person${i}@example.com`;
+    await log.append(Array.from({ length: 600 }, (_, i) => ev({ who: who(i) })));
+    await log.append(Array.from({ length: 600 }, (_, i) => ev({ who: who(300 + i) })));
+    expect(dataKeys(await keys(log, "v/k/"))).toHaveLength(900);
+    for (const i of [0, 1, 299, 598, 599, 600, 899, 900, 1199]) {
+      const r = await revealEntry(log, i, { actor: "x" });
+      expect(r.values[0]?.value).toBe(who(i < 600 ? i : i - 300));
+      expect(r.values[0]?.verified).toBe(true);
+    }
+    await log.close();
+  });
+
   it("writes a remembered key again when the batch that drew it failed", async () => {
     const dir = join(root, "s");
     const log = await init(dir, { origin: ORIGIN });
