@@ -8,8 +8,8 @@
  *   ln -s "$PWD/node_modules" /tmp/old/node_modules; cp -r native/build /tmp/old/native/
  *   npx tsx bench/privacy-ab.ts /tmp/old [N=10000] [RUNS=3]
  *
- * For each corpus (BENCH_SETS, default planted,clean; pools of BENCH_POOL events, default
- * 2,000), RUNS rounds of: the other version with no hooks, then with masking (a `Log` with only
+ * For each corpus (BENCH_SETS, default planted,clean, or demo: the demo scenario's events, as
+ * bench:privacy; pools of BENCH_POOL events, default 2,000), RUNS rounds of: the other version with no hooks, then with masking (a `Log` with only
  * the privacy transform and a vault, as in bench:privacy), then this checkout likewise; N events
  * in batches of 1,000 each time. Prints the median CPU and wall time an event of each, and
  * masked against unmasked (issue 6's measure, ≥ 50%).
@@ -89,9 +89,16 @@ try {
   console.log(`${N} events in batches of 1,000, median of ${RUNS} interleaved runs`);
   for (const set of SETS) {
     const corpus = libs.this.corpus;
-    const pool = (
-      set === "planted" ? corpus.piiCorpus({ count: POOL }) : corpus.cleanCorpus({ count: POOL })
-    ).map((e) => e.event);
+    const pool =
+      set === "demo"
+        ? (libs.this.idx.demoScenario({ days: 14 }).flatMap((d) => d.events) as unknown as Record<
+            string,
+            unknown
+          >[])
+        : (set === "planted"
+            ? corpus.piiCorpus({ count: POOL })
+            : corpus.cleanCorpus({ count: POOL })
+          ).map((e) => e.event);
     const res = new Map<string, { cpu: number[]; wall: number[] }>();
     for (let r = 0; r < RUNS; r++) {
       for (const version of ["other", "this"] as const) {

@@ -187,7 +187,7 @@ export async function eraseSubject(
   const vault = hookOf(log).vault;
   if (subject === "") throw new LogsealError("E_USAGE", "the subject is empty");
   const sid = vault.sid(subject);
-  const kids = await vault.liveKeys(sid);
+  const { kids, records: keyRecords } = await vault.liveKeys(sid);
   if (kids.length === 0) {
     const at = await vault.erasedAt(sid);
     if (at !== undefined) {
@@ -224,7 +224,7 @@ export async function eraseSubject(
       ...(options.reason === undefined ? {} : { reason: options.reason }),
     },
   };
-  attachPuts(event, vault.destroyPuts(sid, kids));
+  attachPuts(event, vault.destroyPuts(keyRecords));
   markErase(event, sid);
   const [r] = await through.append([event]);
   const index = (r as { index: number }).index;
@@ -291,7 +291,7 @@ export async function revealEntry(
   for (const r of records) {
     let opened: Awaited<ReturnType<Vault["openValue"]>>;
     try {
-      opened = await vault.openValue(r.commit);
+      opened = await vault.openValue(r.commit, { index, n: all.indexOf(r) });
     } catch (e) {
       if (!(e instanceof LogsealError) || e.code !== "E_ERASED") throw e;
       firstErased ??= e;

@@ -19,7 +19,7 @@
  */
 
 import { createHmac, hash, randomBytes, timingSafeEqual } from "node:crypto";
-import { fromBase64, toBase64 } from "../bytes.js";
+import { fromBase64 } from "../bytes.js";
 
 /** Length of a commitment salt, in bytes. */
 export const SALT_LENGTH = 16;
@@ -53,18 +53,23 @@ export function commitValue(value: string, salt: Uint8Array): string {
   if (!(salt instanceof Uint8Array) || salt.length !== SALT_LENGTH) {
     throw new RangeError(`commitValue: salt must be ${SALT_LENGTH} bytes`);
   }
-  return toBase64(commitBytes(value, salt));
+  // (measured) The value written straight into the hash input, and the digest asked for as
+  // base64: 0.7 against 1.6 µs of CPU a value (an e-mail address) for Buffer.from, a copy of the
+  // digest and our toBase64 (a loop over 5,000 e-mail addresses, the two interleaved, load 4.9).
+  return hash("sha256", commitInput(value, salt), "base64");
+}
+
+/** `"logseal-commit/v1\n" || salt || UTF-8(value)`, in a buffer of its own. */
+function commitInput(value: string, salt: Uint8Array): Buffer {
+  const start = COMMIT_PREFIX.length + SALT_LENGTH;
+  const input = Buffer.allocUnsafe(start + 3 * value.length); // UTF-8: ≤ 3 bytes a UTF-16 unit
+  COMMIT_PREFIX.copy(input, 0);
+  input.set(salt, COMMIT_PREFIX.length);
+  return input.subarray(0, start + input.write(value, start, "utf8"));
 }
 
 function commitBytes(value: string, salt: Uint8Array): Uint8Array {
-  // One-shot crypto.hash over one buffer (measured: about twice as fast as createHash with
-  // three updates for values of a few dozen bytes).
-  const v = Buffer.from(value, "utf8");
-  const input = Buffer.allocUnsafe(COMMIT_PREFIX.length + salt.length + v.length);
-  input.set(COMMIT_PREFIX, 0);
-  input.set(salt, COMMIT_PREFIX.length);
-  input.set(v, COMMIT_PREFIX.length + salt.length);
-  return new Uint8Array(hash("sha256", input, "buffer"));
+  return new Uint8Array(hash("sha256", commitInput(value, salt), "buffer"));
 }
 
 /**

@@ -19,7 +19,14 @@ import type { AppendTransform, TransformContext, TransformResult } from "../log.
 import type { Put } from "../store/level-store.js";
 import { type MaskedSecret, maskEvent } from "./mask.js";
 import { DEFAULT_POLICY, type Policy } from "./policy.js";
-import { dataKeyKey, erasedKey, placeKey, type SealItem, type Vault } from "./vault.js";
+import {
+  type EntryItem,
+  erasedKey,
+  placeKey,
+  type SealItem,
+  type SubjectKey,
+  type Vault,
+} from "./vault.js";
 
 /** Puts to write with one particular input object, when it is appended (erasure). */
 const attached = new WeakMap<object, Put[]>();
@@ -44,9 +51,16 @@ export class PrivacyHook implements AppendTransform {
   readonly vault: Vault | undefined;
   readonly policy: Policy;
 
-  constructor(vault: Vault | undefined) {
+  /**
+   * The vault layout the hook writes (formats/storage.md, "Vault"): 2, or 1 as earlier
+   * versions wrote it (kept to make layout-1 stores in tests and benchmarks).
+   */
+  readonly layout: 1 | 2;
+
+  constructor(vault: Vault | undefined, options: { layout?: 1 | 2 } = {}) {
     this.vault = vault;
     this.policy = vault?.policy ?? DEFAULT_POLICY;
+    this.layout = options.layout ?? 2;
   }
 
   async apply(values: readonly unknown[], context: TransformContext): Promise<TransformResult> {
@@ -123,9 +137,7 @@ export class PrivacyHook implements AppendTransform {
         // An erasure forgets the subject's remembered key in the batch that destroys its keys,
         // and destroys that key too if the erasure did not list it (drawn by a batch appended
         // after it read the subject's keys).
-        for (const kid of this.vault.subjectKeys.forget(sid)) {
-          p.push({ key: dataKeyKey(sid, kid), value: EMPTY });
-        }
+        for (const key of this.vault.subjectKeys.forget(sid)) p.push({ key, value: EMPTY });
       }
     }
     if (secrets === undefined || this.vault === undefined) return p;
@@ -137,11 +149,43 @@ export class PrivacyHook implements AppendTransform {
       for (const s of secrets[i] ?? []) needed.add(s.subject);
     }
     const dataKeys = vault.keysFor(needed);
-    // Each key's wrapped record once per batch, also when a batch before wrote it: the same
-    // bytes, and the batch that drew it may have failed.
+    if (this.layout === 1) return this.#layout1(p, vault, dataKeys, indexes, secrets);
+    // Layout 2: one record per entry with its sealed values, one per subject key with the
+    // wrapped key and the places of its values in this batch (also when a batch before wrote
+    // the key: the batch that drew it may have failed).
+    const places = new Map<SubjectKey, number[]>();
+    const items: EntryItem[] = [];
+    for (let i = 0; i < count; i++) {
+      const list = secrets[i];
+      const index = indexes[i];
+      if (list === undefined || index === undefined) continue;
+      for (let n = 0; n < list.length; n++) {
+        const s = list[n] as MaskedSecret;
+        const k = dataKeys.get(s.subject);
+        if (k === undefined) continue;
+        const at = places.get(k);
+        if (at === undefined) places.set(k, [index, n]);
+        else at.push(index, n);
+        items.push({ k, commit: s.commit, value: s.value, salt: s.salt, index, n });
+      }
+    }
+    // All the batch's values sealed in one call (one native AES-256-GCM pass when built).
+    for (const put of vault.sealEntries(items)) p.push(put);
+    for (const [k, at] of places) p.push(vault.keyRecord(k, at));
+    return p;
+  }
+
+  /** Layout 1: per value a sealed record `v/c/…` and a place `v/x/…`; `v/k/…` per key. */
+  #layout1(
+    p: Put[],
+    vault: Vault,
+    dataKeys: ReadonlyMap<string, SubjectKey>,
+    indexes: ReadonlyArray<number | undefined>,
+    secrets: ReadonlyArray<MaskedSecret[] | undefined>,
+  ): Put[] {
     const written = new Set<string>();
     const items: SealItem[] = [];
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < secrets.length; i++) {
       const list = secrets[i];
       const index = indexes[i];
       if (list === undefined || index === undefined) continue;
@@ -152,12 +196,12 @@ export class PrivacyHook implements AppendTransform {
         if (!written.has(s.subject)) {
           written.add(s.subject);
           p.push(k.put);
+          if (k.records[0] !== k.put.key) k.records.unshift(k.put.key);
         }
         items.push({ k, commit: s.commit, value: s.value, salt: s.salt });
         p.push({ key: placeKey(k.sid, index, n), value: EMPTY });
       }
     }
-    // All the batch's values sealed in one call (one native AES-256-GCM pass when built).
     for (const put of vault.sealValues(items)) p.push(put);
     return p;
   }

@@ -40,6 +40,7 @@ import {
   unwrapDataKey,
   type VaultMeta,
   vaultPrivateKey,
+  WRAPPED_LENGTH,
 } from "./vault.js";
 
 /** What `rotateVaultKey` did. */
@@ -135,11 +136,19 @@ export async function rotateVaultKey(
     const oldPriv = vaultPrivateKey(meta.pub, priv);
     const wrap = dataKeyWrapper(pair.publicKey);
     const rewrapped: Put[] = [];
+    const rewraps = new Map<string, Uint8Array>();
     for await (const [key, value] of store.iterate({ gte: "v/k/", lt: "v/k/\xff" })) {
       if (value.length === 0) continue;
+      // `v/k/<sid>/<kid>` (layout 1) or `v/k/<sid>/<kid>/<index>` (layout 2: the wrapped key,
+      // then the places, which stay as they are).
       const [sid, kid] = key.slice("v/k/".length).split("/");
+      const id = `${sid}/${kid}`;
+      let rewrap = rewraps.get(id);
+      const wrapped = value.subarray(0, WRAPPED_LENGTH);
+      // A key's records (one per append batch in layout 2) hold the same wrapped key: unwrapped
+      // and wrapped once; each record is still checked to open.
       const dataKey =
-        sid === undefined || kid === undefined ? null : unwrapDataKey(oldPriv, value, sid, kid);
+        sid === undefined || kid === undefined ? null : unwrapDataKey(oldPriv, wrapped, sid, kid);
       if (dataKey === null) {
         throw new LogsealError(
           "E_STORE_CORRUPT",
@@ -147,7 +156,14 @@ export async function rotateVaultKey(
           { details: { key } },
         );
       }
-      rewrapped.push({ key, value: wrap(dataKey, sid as string, kid as string) });
+      if (rewrap === undefined) {
+        rewrap = wrap(dataKey, sid as string, kid as string);
+        rewraps.set(id, rewrap);
+      }
+      const next = new Uint8Array(value.length);
+      next.set(rewrap, 0);
+      next.set(value.subarray(WRAPPED_LENGTH), WRAPPED_LENGTH);
+      rewrapped.push({ key, value: next });
     }
     if (encryption !== undefined) {
       puts.push({ key: META_ENCRYPTION, value: resealBundleKey(dir, encryption, oldKey, newKey) });
@@ -159,7 +175,7 @@ export async function rotateVaultKey(
       ...("keyFile" in to ? { keyFile: to.keyFile } : {}),
       encrypted: encryption !== undefined,
       records: puts.map((p) => p.key),
-      dataKeys: rewrapped.length,
+      dataKeys: rewraps.size,
     };
     // The store's own key file holds the old key now: a store that keeps it would refuse the
     // new key's users with a wrong-key error, and the old key is what rotation retires.

@@ -94,7 +94,7 @@ describe("masking at append, through the CLI", () => {
 
   it("leaves no planted value in any key or value of the LevelDB, vault included", async () => {
     const kv = await dumpDb(store);
-    expect(kv.some(([k]) => k.startsWith("v/c/"))).toBe(true);
+    expect(kv.some(([k]) => k.startsWith("v/e/"))).toBe(true);
     expect(kv.some(([k]) => k.startsWith("b/"))).toBe(true);
     const leaks: string[] = [];
     for (const [k, v] of kv) {

@@ -40,6 +40,18 @@ describe("commitments", () => {
       .digest("base64");
     expect(commitValue("jane@example.com", SALT)).toBe(want);
     expect(want).toHaveLength(44);
+    // Values whose UTF-8 is longer than their UTF-16 (2, 3 and 4 bytes a character), and empty.
+    for (const v of [
+      "",
+      "jörg@exämple.com",
+      "山田@例え.jp",
+      "🙂🙂 ann@example.com",
+      "\u{10ffff}".repeat(50),
+    ]) {
+      const h = createHash("sha256").update("logseal-commit/v1\n").update(SALT).update(v, "utf8");
+      expect(commitValue(v, SALT)).toBe(h.digest("base64"));
+      expect(verifyCommitment(v, SALT, commitValue(v, SALT))).toBe(true);
+    }
   });
 
   it("verify only with the right value and salt, and return false on garbage", () => {

@@ -83,7 +83,7 @@ describe("logseal vault rotate", () => {
     expect([...after.keys()]).toEqual([...before.keys()]);
     const changed = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
     expect(changed).toHaveLength(2);
-    expect(changed[0]).toMatch(/^v\/k\/[A-Za-z0-9_-]{22}\/[A-Za-z0-9_-]{22}$/);
+    expect(changed[0]).toMatch(/^v\/k\/[A-Za-z0-9_-]{22}\/[A-Za-z0-9_-]{22}\/\d{16}$/);
     expect(changed[1]).toBe("v/meta");
 
     const old = await logseal(["reveal", "0", "--store", store, "--json"], { env: OLD });

@@ -13,14 +13,18 @@ import {
   eraseSubject,
   init,
   isLogsealError,
-  type Log,
   MASKED_FIELD,
   type MaskRecord,
   open,
   parseVkey,
   revealEntry,
+  rotateVaultKey,
   verifyLog,
 } from "../../src/index.js";
+import { Log } from "../../src/log.js";
+import { PrivacyHook } from "../../src/privacy/hook.js";
+import { Vault } from "../../src/privacy/vault.js";
+import { LevelStore } from "../../src/store/level-store.js";
 
 let root: string;
 beforeEach(async () => {
@@ -38,6 +42,11 @@ const ev = (details: Record<string, unknown>, extra: Record<string, unknown> = {
   details,
   ...extra,
 });
+
+/** The distinct data keys (`<sid>/<kid>`) among key records `v/k/<sid>/<kid>[/<index>]`. */
+const dataKeys = (records: string[]) => [
+  ...new Set(records.map((k) => k.split("/").slice(2, 4).join("/"))),
+];
 
 /** The keys under `prefix` of an open log's store. */
 async function keys(log: Log, prefix: string): Promise<string[]> {
@@ -74,7 +83,12 @@ describe("the vault at append", () => {
       [1, true],
       [2, false],
     ]);
-    expect(await keys(log, "v/c/")).toHaveLength(3); // one value each in entries 0, 1, 2
+    // One record each for entries 0, 1, 2 (the duplicates' values are not kept).
+    expect(await keys(log, "v/e/")).toEqual(
+      [0, 1, 2].map((i) => `v/e/${String(i).padStart(16, "0")}`),
+    );
+    expect(await keys(log, "v/c/")).toEqual([]);
+    expect(await keys(log, "v/x/")).toEqual([]);
     const report = await eraseSubject(log, "ann@example.com", { actor: "dpo" });
     expect(report.entries).toEqual([0, 1, 2]);
     expect(report.fields.map((f) => f.path)).toEqual(["details.who", "details.who", "details.who"]);
@@ -89,12 +103,13 @@ describe("the vault at append", () => {
     const dir = join(root, "s");
     const log = await init(dir, { origin: ORIGIN });
     for (let b = 0; b < 3; b++) await log.append([ev({ who: "ann@example.com" })]);
-    const ann = (await keys(log, "v/k/")).filter((k) => k.split("/").length === 4);
-    expect(ann).toHaveLength(1); // three batches, one key
+    const ann = await keys(log, "v/k/");
+    expect(ann).toHaveLength(3); // three batches, a record each
+    expect(dataKeys(ann)).toHaveLength(1); // one key
     await log.close();
     const again = await open(dir);
     await again.append([ev({ who: "ann@example.com" })]);
-    expect(await keys(again, "v/k/")).toHaveLength(2);
+    expect(dataKeys(await keys(again, "v/k/"))).toHaveLength(2);
     for (const i of [0, 1, 2, 3]) {
       const r = await revealEntry(again, i, { actor: "x" });
       expect(r.values[0]?.value).toBe("ann@example.com");
@@ -111,20 +126,18 @@ describe("the vault at append", () => {
     await log.append([ev({ who: "ann@example.com" })]);
     await log.append([ev({ who: "ann@example.com" })]);
     const before = await keys(log, "v/k/");
-    expect(before).toHaveLength(1);
+    expect(dataKeys(before)).toHaveLength(1);
     const erased = await eraseSubject(log, "ann@example.com", { actor: "dpo" });
     expect(erased.keys).toBe(1);
     // Same subject again, same open log: a new key, which opens only the new value.
     await log.append([ev({ who: "ann@example.com" })]);
     const after = await keys(log, "v/k/");
-    expect(after).toHaveLength(2);
+    expect(dataKeys(after)).toHaveLength(2);
     const fresh = after.filter((k) => !before.includes(k));
     expect(fresh).toHaveLength(1);
-    const [oldWrapped, newWrapped] = await log.store.getMany([
-      before[0] as string,
-      fresh[0] as string,
-    ]);
-    expect(oldWrapped).toHaveLength(0); // destroyed, and not written again
+    const old = await log.store.getMany(before);
+    expect(old.map((v) => v?.length)).toEqual(before.map(() => 0)); // destroyed, not written again
+    const [newWrapped] = await log.store.getMany([fresh[0] as string]);
     expect(newWrapped?.length).toBeGreaterThan(0);
     const newIndex = log.size - 1;
     expect((await revealEntry(log, newIndex, { actor: "x" })).values[0]?.value).toBe(
@@ -139,6 +152,23 @@ describe("the vault at append", () => {
       expect(await code(revealEntry(again, i, { actor: "x" }))).toBe("E_ERASED");
     expect((await eraseSubject(again, "ann@example.com", { actor: "dpo" })).keys).toBe(1);
     await again.close();
+  });
+
+  it("reveals every value of a batch that draws many new data keys at once", async () => {
+    const dir = join(root, "s");
+    const log = await init(dir, { origin: ORIGIN });
+    // 600 subjects in one batch (one wrapping call for all their keys), then 600 more events
+    // of which half reuse those keys and half draw new ones.
+    const who = (i: number) => `person${i}@example.com`;
+    await log.append(Array.from({ length: 600 }, (_, i) => ev({ who: who(i) })));
+    await log.append(Array.from({ length: 600 }, (_, i) => ev({ who: who(300 + i) })));
+    expect(dataKeys(await keys(log, "v/k/"))).toHaveLength(900);
+    for (const i of [0, 1, 299, 598, 599, 600, 899, 900, 1199]) {
+      const r = await revealEntry(log, i, { actor: "x" });
+      expect(r.values[0]?.value).toBe(who(i < 600 ? i : i - 300));
+      expect(r.values[0]?.verified).toBe(true);
+    }
+    await log.close();
   });
 
   it("writes a remembered key again when the batch that drew it failed", async () => {
@@ -161,6 +191,7 @@ describe("the vault at append", () => {
     expect(await keys(log, "v/")).toEqual(["v/meta"]);
     await log.append([ev({ who: "ann@example.com" })]);
     expect(await keys(log, "v/k/")).toHaveLength(1);
+    expect(await keys(log, "v/e/")).toHaveLength(1);
     expect((await revealEntry(log, 0, { actor: "x" })).values[0]?.value).toBe("ann@example.com");
     await log.close();
   });
@@ -194,18 +225,35 @@ describe("the vault at append", () => {
     const dir = join(root, "s");
     const log = await init(dir, { origin: ORIGIN });
     await log.append([ev({ a: "ann@example.com", b: "bob@example.com" })]);
-    const [ka, kb] = await keys(log, "v/c/");
+    const [ke] = await keys(log, "v/e/");
     await log.close();
     const db = new Level<string, Uint8Array>(join(dir, "db"), { valueEncoding: "view" });
     await db.open();
-    // Move b's sealed value under a's commitment: it was sealed for another commitment.
-    const vb = await db.get(kb as string);
-    await db.put(ka as string, vb as Uint8Array);
+    // Swap the positions the two items of entry 0's record claim: each sealed value now sits
+    // at the other's place, under the other's commitment.
+    const record = Buffer.from((await db.get(ke as string)) as Uint8Array);
+    const second = 38 + record.readUInt32BE(34);
+    expect(record.readUInt16BE(0)).toBe(0);
+    expect(record.readUInt16BE(second)).toBe(1);
+    record.writeUInt16BE(1, 0);
+    record.writeUInt16BE(0, second);
+    await db.put(ke as string, record);
     await db.close();
     const again = await open(dir);
     expect(await code(revealEntry(again, 0, { actor: "x" }))).toBe("E_STORE_CORRUPT");
     expect(again.size).toBe(1); // nothing logged
     await again.close();
+    // A record cut short: its last item's length runs past the end.
+    const db2 = new Level<string, Uint8Array>(join(dir, "db"), { valueEncoding: "view" });
+    await db2.open();
+    await db2.put(ke as string, record.subarray(0, record.length - 5));
+    await db2.close();
+    const cut = await open(dir);
+    expect(await code(revealEntry(cut, 0, { actor: "x", field: "details.b" }))).toBe(
+      "E_STORE_CORRUPT",
+    );
+    expect(cut.size).toBe(1);
+    await cut.close();
   });
 });
 
@@ -317,5 +365,75 @@ describe("encryption at rest", () => {
     expect(report.ok).toBe(false);
     expect(await code(rolled.get(15))).toBe("E_STORE_CORRUPT");
     await rolled.close();
+  });
+});
+
+describe("a layout-1 vault, as earlier versions wrote it", () => {
+  it("reveals, erases and rotates under this version, next to layout-2 records", async () => {
+    const dir = join(root, "s");
+    const created = await init(dir, { origin: ORIGIN });
+    const vkey = created.store.vkey;
+    await created.close();
+    // Appends as earlier versions made them: the privacy transform writing layout 1.
+    const store = await LevelStore.open(dir);
+    const v1 = new Log(store);
+    v1.addTransform(new PrivacyHook(await Vault.load(store), { layout: 1 }));
+    await v1.append([
+      ev({ who: "ann@example.com", ip: "198.51.100.7" }),
+      ev({ who: "bob@example.com" }),
+    ]);
+    await v1.append([ev({ who: "ann@example.com" })]);
+    await v1.close();
+
+    const log = await open(dir);
+    expect(await keys(log, "v/c/")).toHaveLength(4);
+    expect(await keys(log, "v/x/")).toHaveLength(4);
+    expect(await keys(log, "v/e/")).toEqual([]);
+    await log.append([ev({ who: "ann@example.com" }), ev({ who: "bob@example.com" })]);
+    expect(await keys(log, "v/e/")).toHaveLength(2); // entries 3 and 4, layout 2
+    expect(await keys(log, "v/c/")).toHaveLength(4);
+    const want = [
+      ["ann@example.com", "198.51.100.7"],
+      ["bob@example.com"],
+      ["ann@example.com"],
+      ["ann@example.com"],
+      ["bob@example.com"],
+    ];
+    for (const [i, values] of want.entries()) {
+      const r = await revealEntry(log, i, { actor: "x" });
+      expect(r.values.map((v) => v.value)).toEqual(values);
+      expect(r.values.every((v) => v.verified)).toBe(true);
+    }
+    await log.close();
+
+    // Rotation re-wraps both layouts' keys: layout 1's ann, ip and bob, layout 2's ann and bob.
+    const passphrase = { passphrase: "a new vault passphrase" };
+    const rotated = await rotateVaultKey(dir, undefined, passphrase);
+    expect(rotated.dataKeys).toBe(5);
+    const again = await open(dir, { vaultKey: passphrase });
+    expect((await revealEntry(again, 2, { actor: "x" })).values[0]?.value).toBe("ann@example.com");
+    expect((await revealEntry(again, 3, { actor: "x" })).values[0]?.value).toBe("ann@example.com");
+
+    // Erasure finds ann's places and keys in both layouts.
+    const report = await eraseSubject(again, "ann@example.com", { actor: "dpo" });
+    expect(report.keys).toBe(2);
+    expect(report.entries).toEqual([0, 2, 3]);
+    expect(report.fields.map((f) => [f.index, f.path])).toEqual([
+      [0, "details.who"],
+      [2, "details.who"],
+      [3, "details.who"],
+    ]);
+    for (const i of [2, 3])
+      expect(await code(revealEntry(again, i, { actor: "x" }))).toBe("E_ERASED");
+    const first = await revealEntry(again, 0, { actor: "x" });
+    expect(first.values.map((v) => v.value ?? "erased")).toEqual(["erased", "198.51.100.7"]);
+    for (const i of [1, 4])
+      expect((await revealEntry(again, i, { actor: "x" })).values[0]?.value).toBe(
+        "bob@example.com",
+      );
+    expect(await code(eraseSubject(again, "ann@example.com", { actor: "dpo" }))).toBe("E_ERASED");
+    const verified = await verifyLog(again.store, { keys: [parseVkey(vkey)] });
+    expect(verified.ok).toBe(true);
+    await again.close();
   });
 });
