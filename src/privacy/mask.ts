@@ -83,7 +83,8 @@ interface Compiled {
   rules: CompiledRule[];
   matchers: PathMatcher[];
   subject: PathSegment[][];
-  kinds: Kind[] | undefined;
+  /** The policy's kinds, undefined for all (one set per policy: detectIn caches by it). */
+  kinds: ReadonlySet<Kind> | undefined;
   needsKey: boolean;
   /**
    * Member names in which the detectors found nothing under this policy's kinds. (measured)
@@ -109,7 +110,7 @@ function compiled(policy: Policy): Compiled {
       rules,
       matchers: rules.map((r) => new PathMatcher(r.segments)),
       subject,
-      kinds: p.kinds.length === 16 ? undefined : p.kinds,
+      kinds: p.kinds.length === 16 ? undefined : new Set(p.kinds),
       needsKey: rules.some((r) => r.action === "pseudonymise"),
       cleanNames: new Set(),
     };
@@ -264,7 +265,7 @@ class Masker {
     this.c = c;
     this.keys = keys;
     this.salt = salt;
-    this.kinds = c.kinds === undefined ? undefined : new Set(c.kinds);
+    this.kinds = c.kinds;
   }
 
   /** The first rule matching a concrete path outside details. */
