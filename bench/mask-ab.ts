@@ -113,8 +113,13 @@ for (const [set, events] of [
   }
   for (const [i, v] of variants.entries()) {
     const t = times[i] as number[];
+    // The ratio to the first variant within each round: the load moves both alike.
+    const ratio =
+      i === 0
+        ? ""
+        : ` ratio to the first ${median(t.map((x, r) => x / ((times[0] as number[])[r] as number))).toFixed(3)}`;
     console.log(
-      `${set.padEnd(8)} ${v.name.padEnd(36)} ${median(t).toFixed(2).padStart(7)} µs of CPU an event (median of ${ROUNDS}; ${t.map((x) => x.toFixed(1)).join(" ")})`,
+      `${set.padEnd(8)} ${v.name.padEnd(36)} ${median(t).toFixed(2).padStart(7)} µs of CPU an event (median of ${ROUNDS}; ${t.map((x) => x.toFixed(1)).join(" ")})${ratio}`,
     );
   }
 }

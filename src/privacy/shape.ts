@@ -363,7 +363,9 @@ function digitRun(text: string, st: RunState, runStart: number, end: number): vo
 
 /**
  * IPv6 (ip.ts): the detector looks at the maximal run of [0-9A-Fa-f:.] around each colon, with
- * no word character on either side; an address has two colons or more.
+ * no word character on either side; an address (ipv6Groups) has eight groups, so 7 colons (6
+ * when its last two are an IPv4 address), or fewer with a `::`. Times (`12:34:56`) and MAC
+ * addresses (five colons) have neither.
  */
 function ipv6Shaped(text: string): boolean {
   const n = text.length;
@@ -375,12 +377,20 @@ function ipv6Shaped(text: string): boolean {
     while (s > 0 && (cls(text.charCodeAt(s - 1)) & V6) !== 0) s--;
     let e = colon + 1;
     let count = 1;
+    let double = false;
     while (e < n && (cls(text.charCodeAt(e)) & V6) !== 0) {
-      if (text.charCodeAt(e) === 0x3a) count++;
+      if (text.charCodeAt(e) === 0x3a) {
+        count++;
+        if (text.charCodeAt(e - 1) === 0x3a) double = true;
+      }
       e++;
     }
     from = e;
-    if (count >= 2 && (cls(at(text, s - 1)) & WORD) === 0 && (cls(at(text, e)) & WORD) === 0) {
+    if (
+      (count >= 6 || double) &&
+      (cls(at(text, s - 1)) & WORD) === 0 &&
+      (cls(at(text, e)) & WORD) === 0
+    ) {
       return true;
     }
   }
