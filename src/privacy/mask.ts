@@ -200,8 +200,9 @@ export function maskEvent(
   if (m.records.length === 0 && actor === event.actor && details === event.details) {
     return { event, secrets: m.secrets };
   }
-  const { details: _input, ...rest } = event;
-  const out: EventInput = { ...rest, actor };
+  // A spread of the whole event, then details replaced: (measured) an object rest pattern
+  // (`{ details, ...rest }`) took a slow path, 5% of maskEvent on the planted corpus.
+  const out: EventInput = { ...event, actor };
   if (m.records.length > 0) {
     // A copy when the walk returned the input's own object (only actor.* was masked).
     const d: JsonObject =
@@ -214,7 +215,7 @@ export function maskEvent(
     out.details = d;
   } else if (details !== undefined && details !== DROP) {
     out.details = details as JsonObject;
-  }
+  } else delete out.details;
   return { event: out, secrets: m.secrets };
 }
 
@@ -397,7 +398,9 @@ class Masker {
       if (nameFindings.length > 0 && mode !== "pseudonymise") {
         this.record(k, nameFindings, masks, { up: where, step: name, inIndex: -1 }, rule, true);
       }
-      setOwn(out, name, child);
+      // The spread copied the members as they are (no name is masked there): only a changed
+      // value needs writing.
+      if (!spread || child !== item) setOwn(out, name, child);
     }
     return out ?? value;
   }
