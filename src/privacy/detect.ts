@@ -105,7 +105,8 @@ export function detectIn(
   // Under a member name that says secret, any value is one: a timestamp too.
   if (!keyed && (isIsoTime(text) || isHexId(text))) return NONE;
   // Under a member name that says secret, the generic detector runs whatever the shape.
-  let shape = keyed ? shapeOf(text) | S_SECRET_TEXT : shapeOf(text);
+  let shape = shapeOf(text);
+  if (keyed) shape |= S_SECRET_TEXT;
   if (shape === 0) return NONE;
   if ((shape & S_PRIVATE_KEY) !== 0 && !text.includes("-----BEGIN ")) shape &= ~S_PRIVATE_KEY;
   if (kinds !== undefined) shape &= familiesOf(kinds);

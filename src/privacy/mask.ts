@@ -407,6 +407,8 @@ class Masker {
 
   /** Findings in a member name. */
   private detectName(name: string): Finding[] {
+    // detectIn finds nothing in fewer than 6 code units (most member names).
+    if (name.length < 6) return NONE;
     const clean = this.c.cleanNames;
     if (clean.has(name)) return NONE;
     const found = detectIn(name, undefined, this.kinds);
