@@ -2,18 +2,17 @@
  * `maskEvent` alone, CPU time an event, on the planted and clean corpora
  * (test/privacy/corpus.ts), in one process with the rounds interleaved: on a shared machine
  * whose load swings from one minute to the next, only alternating runs of the same events can
- * tell two versions (or two scanners) apart.
+ * tell two versions apart.
  *
  *   flock /work/wt/bench.lock npx tsx bench/mask-ab.ts [OTHER_CHECKOUT|-] [ROUNDS=9] [REPS=3]
  *
  * Each round masks the pool (BENCH_POOL events of each corpus, default 2,000) REPS times with
- * each variant, one after the other: this checkout with its default scanner ("this"), this
- * checkout with the JavaScript scanner (LOGSEAL_DETECT=js, when a native scanner is loaded),
- * and OTHER_CHECKOUT's maskEvent when one is given (`git archive <commit> src test/privacy
- * native | tar -x -C /tmp/old; ln -s "$PWD/node_modules" /tmp/old/node_modules`). It prints the
- * median of ROUNDS for each (µs of CPU an event), and the first variant's time split into the
- * detection pass alone (`detectIn` on every string and member name, as the walk calls it) and
- * the rest.
+ * each variant, one after the other: this checkout's maskEvent, OTHER_CHECKOUT's when one is
+ * given (`git archive <commit> src test/privacy | tar -x -C /tmp/old; ln -s "$PWD/node_modules"
+ * /tmp/old/node_modules`), and this checkout's detection pass alone (`detectIn` on every string
+ * and member name of details, as the walk calls it, but without its cache of clean member
+ * names). It prints the median of ROUNDS for each (µs of CPU an event) and the median of the
+ * rounds' ratios to this checkout's maskEvent.
  */
 import { join, resolve } from "node:path";
 
@@ -63,25 +62,9 @@ function detectAll(events: readonly Record<string, unknown>[]): void {
   for (const e of events) visit(e.details, undefined);
 }
 
-// Before the native scanner existed, every checkout scanned in JavaScript.
-const sw = det as unknown as {
-  detectScanner?: () => string;
-  useDetectScanner?: (s: string) => void;
-};
-const scanner = (): string => sw.detectScanner?.() ?? "js";
-const variants: Variant[] = [{ name: `this (${scanner()})`, run: maskAll(idx) }];
-if (scanner() !== "js") {
-  variants.push({
-    name: "this (js)",
-    run: maskAll(
-      idx,
-      () => sw.useDetectScanner?.("js"),
-      () => sw.useDetectScanner?.("default"),
-    ),
-  });
-}
+const variants: Variant[] = [{ name: "this checkout", run: maskAll(idx) }];
 if (otherIdx !== null) variants.push({ name: `other ${other}`, run: maskAll(otherIdx) });
-variants.push({ name: `detectIn only (${scanner()})`, run: detectAll });
+variants.push({ name: "detectIn only (this)", run: detectAll });
 
 function cpu(f: () => void): number {
   const c0 = process.cpuUsage();
