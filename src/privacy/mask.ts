@@ -200,8 +200,9 @@ export function maskEvent(
   if (m.records.length === 0 && actor === event.actor && details === event.details) {
     return { event, secrets: m.secrets };
   }
-  // A spread of the whole event, then details replaced: (measured) an object rest pattern
-  // (`{ details, ...rest }`) took a slow path, 5% of maskEvent on the planted corpus.
+  // A spread of the whole event, then details replaced: (measured) with an object rest
+  // pattern (`{ details, ...rest }`) instead, maskEvent's own code was 7% of its CPU profile on
+  // the planted corpus, 4% without. The leaf encodes members sorted, so their order is free.
   const out: EventInput = { ...event, actor };
   if (m.records.length > 0) {
     // A copy when the walk returned the input's own object (only actor.* was masked).
