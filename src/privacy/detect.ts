@@ -56,26 +56,16 @@ interface Family {
   kinds: readonly Kind[];
   /** The bit of shapeOf (shape.ts) without which the family cannot find anything. */
   shape: number;
-  /** A second necessary condition, tested only when the bit is set. */
-  may?: (text: string) => boolean;
   run: (scan: Scan, out: Finding[]) => void;
 }
 
-/** Every shaped token contains one of these (a cheap test before the eight token rules). */
-const TOKEN_HINT =
-  /AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|k_live_|k_test_|AIza|eyJ/;
-
 const FAMILIES: readonly Family[] = [
-  {
-    kinds: ["private-key"],
-    shape: S_PRIVATE_KEY,
-    may: (t) => t.includes("-----BEGIN "),
-    run: detectPrivateKeys,
-  },
+  // detectIn also tests for `-----BEGIN ` before this one runs.
+  { kinds: ["private-key"], shape: S_PRIVATE_KEY, run: detectPrivateKeys },
   {
     kinds: ["jwt", "aws-access-key", "github-token", "slack-token", "stripe-key", "google-api-key"],
+    // detectTokens first searches the rules' prefixes, all at once.
     shape: S_TOKENS,
-    may: (t) => TOKEN_HINT.test(t),
     run: detectTokens,
   },
   { kinds: ["aws-secret-key"], shape: S_AWS_SECRET, run: detectAwsSecrets },
@@ -114,24 +104,37 @@ export function detectIn(
   const keyed = key !== undefined && secretName(key) !== "none";
   // Under a member name that says secret, any value is one: a timestamp too.
   if (!keyed && (isIsoTime(text) || isHexId(text))) return NONE;
-  const shape = shapeOf(text);
-  if (shape === 0 && !keyed) return NONE;
-  let found: Finding[] | undefined;
-  let scan: Scan | undefined;
-  for (const f of FAMILIES) {
-    const wake =
-      ((shape & f.shape) !== 0 && (f.may === undefined || f.may(text))) ||
-      (keyed && f.run === detectGenericSecrets);
-    if (!wake) continue;
-    if (kinds !== undefined && !f.kinds.some((k) => kinds.has(k))) continue;
-    scan ??= { text, key };
-    found ??= [];
-    f.run(scan, found);
+  // Under a member name that says secret, the generic detector runs whatever the shape.
+  let shape = shapeOf(text);
+  if (keyed) shape |= S_SECRET_TEXT;
+  if (shape === 0) return NONE;
+  if ((shape & S_PRIVATE_KEY) !== 0 && !text.includes("-----BEGIN ")) shape &= ~S_PRIVATE_KEY;
+  if (kinds !== undefined) shape &= familiesOf(kinds);
+  if (shape === 0) return NONE;
+  const scan: Scan = { text, key };
+  const found: Finding[] = [];
+  // (measured) A test of each family's bit, where a loop over the families called a closure
+  // for some: the dispatch was a sixth of detectIn's own time on the planted corpus.
+  for (let i = 0; i < FAMILIES.length; i++) {
+    const f = FAMILIES[i] as Family;
+    if ((shape & f.shape) !== 0) f.run(scan, found);
   }
-  if (found === undefined || found.length === 0) return NONE;
+  if (found.length === 0) return NONE;
   const wanted = kinds === undefined ? found : found.filter((x) => kinds.has(x.kind));
   return resolveOverlaps(wanted);
 }
+
+/** The shape bits of the families that report one of `kinds` (cached by the set's identity). */
+function familiesOf(kinds: ReadonlySet<Kind>): number {
+  let bits = FAMILY_BITS.get(kinds);
+  if (bits === undefined) {
+    bits = 0;
+    for (const f of FAMILIES) if (f.kinds.some((k) => kinds.has(k))) bits |= f.shape;
+    FAMILY_BITS.set(kinds, bits);
+  }
+  return bits;
+}
+const FAMILY_BITS = new WeakMap<ReadonlySet<Kind>, number>();
 
 /**
  * The slow path, for tests: every detector on `text` (after the same ISO-time and hex-id

@@ -83,7 +83,8 @@ interface Compiled {
   rules: CompiledRule[];
   matchers: PathMatcher[];
   subject: PathSegment[][];
-  kinds: Kind[] | undefined;
+  /** The policy's kinds, undefined for all (one set per policy: detectIn caches by it). */
+  kinds: ReadonlySet<Kind> | undefined;
   needsKey: boolean;
   /**
    * Member names in which the detectors found nothing under this policy's kinds. (measured)
@@ -109,7 +110,7 @@ function compiled(policy: Policy): Compiled {
       rules,
       matchers: rules.map((r) => new PathMatcher(r.segments)),
       subject,
-      kinds: p.kinds.length === 16 ? undefined : p.kinds,
+      kinds: p.kinds.length === 16 ? undefined : new Set(p.kinds),
       needsKey: rules.some((r) => r.action === "pseudonymise"),
       cleanNames: new Set(),
     };
@@ -199,8 +200,10 @@ export function maskEvent(
   if (m.records.length === 0 && actor === event.actor && details === event.details) {
     return { event, secrets: m.secrets };
   }
-  const { details: _input, ...rest } = event;
-  const out: EventInput = { ...rest, actor };
+  // A spread of the whole event, then details replaced: (measured) with an object rest
+  // pattern (`{ details, ...rest }`) instead, maskEvent's own code was 7% of its CPU profile on
+  // the planted corpus, 4% without. The leaf encodes members sorted, so their order is free.
+  const out: EventInput = { ...event, actor };
   if (m.records.length > 0) {
     // A copy when the walk returned the input's own object (only actor.* was masked).
     const d: JsonObject =
@@ -213,7 +216,7 @@ export function maskEvent(
     out.details = d;
   } else if (details !== undefined && details !== DROP) {
     out.details = details as JsonObject;
-  }
+  } else delete out.details;
   return { event: out, secrets: m.secrets };
 }
 
@@ -264,7 +267,7 @@ class Masker {
     this.c = c;
     this.keys = keys;
     this.salt = salt;
-    this.kinds = c.kinds === undefined ? undefined : new Set(c.kinds);
+    this.kinds = c.kinds;
   }
 
   /** The first rule matching a concrete path outside details. */
@@ -396,13 +399,17 @@ class Masker {
       if (nameFindings.length > 0 && mode !== "pseudonymise") {
         this.record(k, nameFindings, masks, { up: where, step: name, inIndex: -1 }, rule, true);
       }
-      setOwn(out, name, child);
+      // The spread copied the members as they are (no name is masked there): only a changed
+      // value needs writing.
+      if (!spread || child !== item) setOwn(out, name, child);
     }
     return out ?? value;
   }
 
   /** Findings in a member name. */
   private detectName(name: string): Finding[] {
+    // detectIn finds nothing in fewer than 6 code units (most member names).
+    if (name.length < 6) return NONE;
     const clean = this.c.cleanNames;
     if (clean.has(name)) return NONE;
     const found = detectIn(name, undefined, this.kinds);
@@ -451,8 +458,11 @@ class Masker {
     if (mode === "mask" || mode === "pseudonymise") {
       return this.whole(JSON.stringify(n), { up, step, inIndex }, mode, rule);
     }
-    // An integer may be a card number sent as a JSON number.
-    if (!Number.isSafeInteger(n) || n < 1e12) return n;
+    // An integer may be a card number sent as a JSON number: 13 digits or more. Of 13 digits
+    // only Visa (4) and Maestro (5018…, 6304…) numbers: so none below 4·10^12, where epoch
+    // milliseconds are (until 2096), (measured) one or two an event of the corpora, each a
+    // String() and a Luhn check before.
+    if (!Number.isSafeInteger(n) || n < 4e12) return n;
     const s = String(n);
     // The Luhn check first: detectCards reports a bare run of digits only if isCardNumber
     // holds, which needs it; (measured) 1.2 integers an event of the clean corpus (epoch

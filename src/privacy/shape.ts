@@ -96,13 +96,15 @@ const STEMS = [
   "cookie",
 ].map(set);
 const BEARER = set("bearer");
-const TOKEN_LETTERS = bit("x") | bit("k");
-
-const gluedCard = (c: number): boolean =>
-  (cls(c) & WORD) !== 0 || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x2f;
-const gluedSsn = (c: number): boolean =>
-  (cls(c) & WORD) !== 0 || c === 0x2e || c === 0x2d || c === 0x2f;
-const gluedPhone = gluedCard; // phone.ts gluedLeft: word . - / +
+/**
+ * The letters (folded to lower case) of each prefix of tokens.ts's HINTS, by what else the
+ * prefix needs: an upper-case letter (AKIA ASIA ABIA ACCA AIza eyJ), a `_` (gh[pousr]_
+ * github_pat_ k_live_ k_test_), or neither (xox xapp- hooks.slack.com). `gh[pousr]_` counts
+ * as `gh` and `_`, whatever its third letter.
+ */
+const HINTS_UPPER = ["aki", "asi", "abi", "ac", "aiz", "eyj"].map(set);
+const HINTS_UNDERSCORE = ["gh", "klive", "ktest"].map(set);
+const HINTS_PLAIN = ["xo", "xap", "hookslackcm"].map(set);
 
 /**
  * The families that may find something in `text` (bits S_*), from one pass. `keyed` is not an
@@ -110,7 +112,8 @@ const gluedPhone = gluedCard; // phone.ts gluedLeft: word . - / +
  *
  * The pass does little per character (a class, the letter set, a digit-run counter); the work
  * of each digit run is done once at its end, and the work of a punctuation mark when it is
- * met. IPv4 and IPv6 candidates are looked at only when the text has 3 dots or 2 colons.
+ * met. IPv4 addresses are recognised from the digit runs (four of 1..3 digits joined by dots);
+ * IPv6 candidates are looked at only when the text has 2 colons.
  */
 export function shapeOf(text: string): number {
   const n = text.length;
@@ -132,10 +135,10 @@ export function shapeOf(text: string): number {
   st.phNanp = false;
   st.ph1 = 0;
   st.ph2 = 0;
+  st.v4 = 0;
   let letters = 0; // bit per ASCII letter (folded to lower case) present
   let any = 0; // union of the classes seen
   let colons = 0;
-  let dots = 0;
   let dashes = 0;
   let equals = false;
   let spaces = false;
@@ -177,8 +180,7 @@ export function shapeOf(text: string): number {
       if (i - b64Start === 40) st.out |= S_AWS_SECRET;
       b64Start = i + 1;
     }
-    if (c === 0x2e) dots++;
-    else if (c === 0x2d) dashes++;
+    if (c === 0x2d) dashes++;
     else if (c === 0x3a) colons++;
     else if (c === 0x20) spaces = true;
     else if (c === 0x3d) equals = true;
@@ -193,13 +195,17 @@ export function shapeOf(text: string): number {
   // E-mail (email.ts): scans out from each `@`.
   if (ats) out |= S_EMAIL;
   if (colons >= 2 && ipv6Shaped(text)) out |= S_IPV6;
-  if (dots >= 3 && ipv4Shaped(text)) out |= S_IPV4;
-  // Tokens: the prefixes of TOKEN_HINT hold an upper-case letter (AKIA ASIA ABIA ACCA AIza
-  // eyJ), `_` (gh?_ github_pat_ k_live_ k_test_), `x` (xox xapp-) or `k` (hooks.slack.com).
+  // Tokens: a match of a rule holds one of the prefixes of HINTS (tokens.ts), so all the
+  // letters of one (HINTS_*), and an upper-case letter or a `_` if the prefix has one.
+  // (measured) Testing for any upper-case letter, `_`, `x` or `k` instead woke the token
+  // rules on 2.6 strings an event of the planted corpus, for about one token.
+  // (The text's length needs no test of its own: the shortest token, `xoxb-` and 10
+  // characters, is 15 long; a test for 20 here missed it when it was the whole text.)
   if (
-    n >= 20 &&
     twMax >= 15 &&
-    ((any & (UPPER | UNDERSCORE)) !== 0 || (letters & TOKEN_LETTERS) !== 0)
+    (hasAll(letters, HINTS_PLAIN) ||
+      ((any & UPPER) !== 0 && hasAll(letters, HINTS_UPPER)) ||
+      ((any & UNDERSCORE) !== 0 && hasAll(letters, HINTS_UNDERSCORE)))
   ) {
     out |= S_TOKENS;
   }
@@ -233,6 +239,8 @@ interface RunState {
   phNanp: boolean;
   ph1: number; // lengths of the two previous runs of the chain
   ph2: number;
+  // IPv4: runs of at most 3 digits joined by single dots, in the current chain.
+  v4: number;
 }
 
 const ST: RunState = {
@@ -253,115 +261,126 @@ const ST: RunState = {
   phNanp: false,
   ph1: 0,
   ph2: 0,
+  v4: 0,
 };
 
-/** A maximal run of digits [runStart, end) of `text`: the IBAN, card, SSN and phone tests. */
+/** A maximal run of digits [runStart, end) of `text`: the IBAN, card, SSN, phone and IPv4 tests. */
 function digitRun(text: string, st: RunState, runStart: number, end: number): void {
-  const n = text.length;
   const L = end - runStart;
   const left1 = runStart > 0 ? text.charCodeAt(runStart - 1) : -1;
-  const left2 = runStart > 1 ? text.charCodeAt(runStart - 2) : -1;
-  const gap = st.prevEnd < 0 ? -1 : runStart - st.prevEnd;
-  const gap1 = gap === 1 ? left1 : -1;
-  const gapSeps =
-    (gap === 1 && (cls(left1) & PSEP) !== 0) ||
-    (gap === 2 && (cls(left1) & PSEP) !== 0 && (cls(left2) & PSEP) !== 0);
+  const k1 = cls(left1);
+  const prevEnd = st.prevEnd;
   st.prevEnd = end;
-  if ((cls(left1) & LETTER) !== 0 || left1 === 0x5f) {
+  if ((k1 & (LETTER | UNDERSCORE)) !== 0) {
     // Glued to a letter or `_` on its left (hex ids, versions, names: most runs), the
-    // run starts no card, SSN or phone candidate (all three take word characters as glue,
+    // run starts no card, SSN, phone or IPv4 candidate (all take word characters as glue,
     // see below) and ends any chain; only an IBAN can start here.
     // IBAN (iban.ts): two letters, two digits at a word start (no word character on the
     // left), a country of IBAN_LENGTHS, then that many alphanumerics: so as many characters
     // left in the text from the word's start.
-    if (L >= 2 && (cls(left1) & LETTER) !== 0 && (cls(left2) & LETTER) !== 0) {
-      if ((cls(at(text, runStart - 3)) & WORD) === 0) {
+    if (L >= 2 && (k1 & LETTER) !== 0) {
+      const left2 = runStart > 1 ? text.charCodeAt(runStart - 2) : -1;
+      if ((cls(left2) & LETTER) !== 0 && (cls(at(text, runStart - 3)) & WORD) === 0) {
         const len = IBAN_LEN[((left2 | 0x20) - 0x61) * 26 + ((left1 | 0x20) - 0x61)] as number;
-        if (len > 0 && n - (runStart - 2) >= len) st.out |= S_IBAN;
+        if (len > 0 && text.length - (runStart - 2) >= len) st.out |= S_IBAN;
       }
     }
     st.cardActive = false;
     st.phActive = false;
+    st.v4 = 0;
     st.p2Len = st.p1Len;
     st.p2Ok = st.p1Ok;
     st.p1Len = L;
     st.p1Ok = false;
     st.p1Gap = -1;
-  } else {
-    // Card (card.ts): a candidate starts at a digit not glued on its left (word . - + /),
-    // which is the start of a maximal digit run, and takes digits and single ` ` or `-`
-    // between digits; it needs 13 digits. So its runs are joined by one ` ` or `-`, and
-    // counting from the first startable run of such a chain bounds every candidate's digits.
-    if (gap1 === 0x20 || gap1 === 0x2d) {
-      if (st.cardActive) st.cardChain += L;
-      else if (!gluedCard(left1)) {
-        st.cardActive = true;
-        st.cardChain = L;
-      }
-    } else if (!gluedCard(left1)) {
+    return;
+  }
+  const left2 = runStart > 1 ? text.charCodeAt(runStart - 2) : -1;
+  const gap = prevEnd < 0 ? -1 : runStart - prevEnd;
+  const gap1 = gap === 1 ? left1 : -1;
+  // Card (card.ts): a candidate starts at a digit not glued on its left (word . - + /),
+  // which is the start of a maximal digit run, and takes digits and single ` ` or `-`
+  // between digits; it needs 13 digits. So its runs are joined by one ` ` or `-`, and
+  // counting from the first startable run of such a chain bounds every candidate's digits.
+  const glued = (k1 & WORD) !== 0 || left1 === 0x2e || left1 === 0x2d || left1 === 0x2f;
+  const gluedCard = glued || left1 === 0x2b;
+  if (gap1 === 0x20 || gap1 === 0x2d) {
+    if (st.cardActive) st.cardChain += L;
+    else if (!gluedCard) {
       st.cardActive = true;
       st.cardChain = L;
-    } else st.cardActive = false;
-    if (st.cardActive && st.cardChain >= 13) st.out |= S_CARD;
-    // SSN (ssn.ts): the candidate [s, e) is 11 characters `ddd S dd S dddd` (S one ` ` or
-    // `-`, the same twice) or 9 bare digits; s is a run start or follows a space, so the
-    // character before it is not glued (word . - /), and e is not followed by a digit. So
-    // its groups are maximal digit runs of 3, 2, 4 joined by one equal character, or one
-    // maximal run of 9.
-    const ssnOk = !gluedSsn(left1);
-    if (L === 9 && ssnOk) st.out |= S_SSN;
-    if (L === 4 && st.p1Len === 2 && st.p2Len === 3 && st.p2Ok && gap1 === st.p1Gap) {
-      if (gap1 === 0x20 || gap1 === 0x2d) st.out |= S_SSN;
     }
-    st.p2Len = st.p1Len;
-    st.p2Ok = st.p1Ok;
-    st.p1Len = L;
-    st.p1Ok = ssnOk;
-    st.p1Gap = gap1;
-    // Phone (phone.ts): a candidate starts at `+`, `(` or a digit not glued on its left
-    // (word . - / +), then holds digits and at most two separators (` -.()`) in a row, the
-    // start counting as one when it is `+` or `(`. So its first digit run has on its left a
-    // character that is not glued, or `+`/`(`, or a separator after `+`/`(`; its runs are
-    // joined by gaps of one or two separators. isPhone needs 8+ digits, and: a `+` start
-    // (international), or two groups or more with the first digit 0 (trunk, `00`
-    // international) or three groups of 3, 3, 4 (NANP). Counting from the first startable
-    // run of a chain bounds the digits of every candidate in it; a restart inside the chain
-    // (after a space) begins at a startable run of it, whose first digit is recorded.
-    const startable =
-      !gluedPhone(left1) ||
-      left1 === 0x2b ||
-      ((cls(left1) & PSEP) !== 0 && (left2 === 0x2b || left2 === 0x28));
-    const zero = text.charCodeAt(runStart) === 0x30;
-    if (st.phActive && gapSeps) {
-      st.phDigits += L;
-      st.phRuns++;
-      if (startable && zero) st.phZero = true;
-      if (st.ph2 === 3 && st.ph1 === 3 && L === 4) st.phNanp = true;
-      st.ph2 = st.ph1;
-      st.ph1 = L;
-    } else if (startable) {
-      st.phActive = true;
-      st.phDigits = L;
-      st.phRuns = 1;
-      st.phZero = zero;
-      st.phPlus = left1 === 0x2b || ((cls(left1) & PSEP) !== 0 && left2 === 0x2b);
-      st.phNanp = false;
-      st.ph2 = 0;
-      st.ph1 = L;
-    } else st.phActive = false;
-    if (
-      st.phActive &&
-      st.phDigits >= 8 &&
-      (st.phPlus || (st.phRuns >= 2 && (st.phZero || st.phNanp)))
-    ) {
-      st.out |= S_PHONE;
-    }
+  } else if (!gluedCard) {
+    st.cardActive = true;
+    st.cardChain = L;
+  } else st.cardActive = false;
+  if (st.cardActive && st.cardChain >= 13) st.out |= S_CARD;
+  // SSN (ssn.ts): the candidate [s, e) is 11 characters `ddd S dd S dddd` (S one ` ` or
+  // `-`, the same twice) or 9 bare digits; s is a run start or follows a space, so the
+  // character before it is not glued (word . - /), and e is not followed by a digit. So
+  // its groups are maximal digit runs of 3, 2, 4 joined by one equal character, or one
+  // maximal run of 9.
+  const ssnOk = !glued;
+  if (L === 9 && ssnOk) st.out |= S_SSN;
+  if (L === 4 && st.p1Len === 2 && st.p2Len === 3 && st.p2Ok && gap1 === st.p1Gap) {
+    if (gap1 === 0x20 || gap1 === 0x2d) st.out |= S_SSN;
+  }
+  st.p2Len = st.p1Len;
+  st.p2Ok = st.p1Ok;
+  st.p1Len = L;
+  st.p1Ok = ssnOk;
+  st.p1Gap = gap1;
+  // IPv4 (ip.ts): a candidate starts at a digit with no word character or `.` on its left
+  // (so at a run start), and the address is four runs of 1..3 digits joined by single dots.
+  if (gap1 === 0x2e && st.v4 > 0 && L <= 3) st.v4++;
+  else st.v4 = L <= 3 && (k1 & WORD) === 0 && left1 !== 0x2e ? 1 : 0;
+  if (st.v4 >= 4) st.out |= S_IPV4;
+  // Phone (phone.ts): a candidate starts at `+`, `(` or a digit not glued on its left
+  // (word . - / +), then holds digits and at most two separators (` -.()`) in a row, the
+  // start counting as one when it is `+` or `(`. So its first digit run has on its left a
+  // character that is not glued, or `+`/`(`, or a separator after `+`/`(`; its runs are
+  // joined by gaps of one or two separators. isPhone needs 8+ digits, and: a `+` start
+  // (international), or two groups or more with the first digit 0 (trunk, `00`
+  // international) or three groups of 3, 3, 4 (NANP). Counting from the first startable
+  // run of a chain bounds the digits of every candidate in it; a restart inside the chain
+  // (after a space) begins at a startable run of it, whose first digit is recorded.
+  const startable =
+    !gluedCard || left1 === 0x2b || ((k1 & PSEP) !== 0 && (left2 === 0x2b || left2 === 0x28));
+  const zero = text.charCodeAt(runStart) === 0x30;
+  const gapSeps =
+    (gap === 1 && (k1 & PSEP) !== 0) ||
+    (gap === 2 && (k1 & PSEP) !== 0 && (cls(left2) & PSEP) !== 0);
+  if (st.phActive && gapSeps) {
+    st.phDigits += L;
+    st.phRuns++;
+    if (startable && zero) st.phZero = true;
+    if (st.ph2 === 3 && st.ph1 === 3 && L === 4) st.phNanp = true;
+    st.ph2 = st.ph1;
+    st.ph1 = L;
+  } else if (startable) {
+    st.phActive = true;
+    st.phDigits = L;
+    st.phRuns = 1;
+    st.phZero = zero;
+    st.phPlus = left1 === 0x2b || ((k1 & PSEP) !== 0 && left2 === 0x2b);
+    st.phNanp = false;
+    st.ph2 = 0;
+    st.ph1 = L;
+  } else st.phActive = false;
+  if (
+    st.phActive &&
+    st.phDigits >= 8 &&
+    (st.phPlus || (st.phRuns >= 2 && (st.phZero || st.phNanp)))
+  ) {
+    st.out |= S_PHONE;
   }
 }
 
 /**
  * IPv6 (ip.ts): the detector looks at the maximal run of [0-9A-Fa-f:.] around each colon, with
- * no word character on either side; an address has two colons or more.
+ * no word character on either side; an address (ipv6Groups) has eight groups, so 7 colons (6
+ * when its last two are an IPv4 address), or fewer with a `::`. Times (`12:34:56`) and MAC
+ * addresses (five colons) have neither.
  */
 function ipv6Shaped(text: string): boolean {
   const n = text.length;
@@ -373,47 +392,35 @@ function ipv6Shaped(text: string): boolean {
     while (s > 0 && (cls(text.charCodeAt(s - 1)) & V6) !== 0) s--;
     let e = colon + 1;
     let count = 1;
+    let double = false;
     while (e < n && (cls(text.charCodeAt(e)) & V6) !== 0) {
-      if (text.charCodeAt(e) === 0x3a) count++;
+      if (text.charCodeAt(e) === 0x3a) {
+        count++;
+        if (text.charCodeAt(e - 1) === 0x3a) double = true;
+      }
       e++;
     }
     from = e;
-    if (count >= 2 && (cls(at(text, s - 1)) & WORD) === 0 && (cls(at(text, e)) & WORD) === 0) {
+    if (
+      (count >= 6 || double) &&
+      (cls(at(text, s - 1)) & WORD) === 0 &&
+      (cls(at(text, e)) & WORD) === 0
+    ) {
       return true;
     }
   }
-}
-
-/**
- * IPv4 (ip.ts): a candidate is a maximal run of [0-9.] that starts with a digit, with no word
- * character on its left, 3 dots (4 with a sentence's full stop) and at most 16 characters.
- */
-function ipv4Shaped(text: string): boolean {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (!(c === 0x2e || (c >= 0x30 && c <= 0x39))) {
-      i++;
-      continue;
-    }
-    let e = i;
-    let d = 0;
-    for (; e < n; e++) {
-      const x = text.charCodeAt(e);
-      if (x === 0x2e) d++;
-      else if (!(x >= 0x30 && x <= 0x39)) break;
-    }
-    if (c !== 0x2e && d >= 3 && d <= 4 && e - i <= 16 && (cls(at(text, i - 1)) & WORD) === 0) {
-      return true;
-    }
-    i = e;
-  }
-  return false;
 }
 
 function hasStem(letters: number): boolean {
-  for (const s of STEMS) if ((letters & s) === s) return true;
+  return hasAll(letters, STEMS);
+}
+
+/** True if `letters` holds every letter of one of `sets`. */
+function hasAll(letters: number, sets: readonly number[]): boolean {
+  for (let i = 0; i < sets.length; i++) {
+    const s = sets[i] as number;
+    if ((letters & s) === s) return true;
+  }
   return false;
 }
 

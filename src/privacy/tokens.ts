@@ -76,11 +76,47 @@ const RULES: readonly Rule[] = [
   },
 ];
 
-/** Finds AWS, GitHub, Slack, Stripe and Google keys and JWTs. */
+/**
+ * Every rule's prefix, in one expression: each match names the rules it may start. Matches
+ * are searched from each match's start + 1, so that overlapping prefixes are all seen.
+ */
+const HINTS =
+  /AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|k_live_|k_test_|AIza|eyJ/g;
+
+/** The bit of RULES' rules that the prefix `hint` (a match of HINTS) may start. */
+function hintRules(hint: string): number {
+  let bits = 0;
+  for (let r = 0; r < RULES.length; r++) {
+    if ((RULES[r] as Rule).prefilter.some((p) => hint.startsWith(p))) bits |= 1 << r;
+  }
+  return bits;
+}
+const HINT_RULES = new Map<string, number>();
+
+/**
+ * Finds AWS, GitHub, Slack, Stripe and Google keys and JWTs. (measured) One search for every
+ * prefix at once instead of a search for each rule's prefixes: the planted corpus wakes this
+ * detector on 2.6 strings an event, and the eight searches were most of its time.
+ */
 export function detectTokens(scan: Scan, out: Finding[]): void {
   const text = scan.text;
-  for (const rule of RULES) {
-    if (!rule.prefilter.some((p) => text.includes(p))) continue;
+  let rules = 0;
+  HINTS.lastIndex = 0;
+  for (;;) {
+    const m = HINTS.exec(text);
+    if (m === null) break;
+    let bits = HINT_RULES.get(m[0]);
+    if (bits === undefined) {
+      bits = hintRules(m[0]);
+      HINT_RULES.set(m[0], bits);
+    }
+    rules |= bits;
+    HINTS.lastIndex = m.index + 1;
+  }
+  if (rules === 0) return;
+  for (let r = 0; r < RULES.length; r++) {
+    if ((rules & (1 << r)) === 0) continue;
+    const rule = RULES[r] as Rule;
     rule.re.lastIndex = 0;
     for (const m of text.matchAll(rule.re)) {
       if (rule.valid !== undefined && !rule.valid(m[0])) continue;

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { detectEvery, detectIn } from "../../src/privacy/detect.js";
 import type { Finding } from "../../src/privacy/finding.js";
-import { S_CARD, S_IBAN, S_PHONE, S_SSN, shapeOf } from "../../src/privacy/shape.js";
+import { S_CARD, S_IBAN, S_IPV4, S_PHONE, S_SSN, shapeOf } from "../../src/privacy/shape.js";
 import { cleanCorpus, piiCorpus } from "./corpus.js";
 
 const numRuns = Number(process.env.LOGSEAL_PROPERTY_RUNS ?? 3000);
@@ -129,6 +129,22 @@ describe("the shape pass", () => {
     expect(shapeOf("ssn 123-45-6789") & S_SSN).toBe(S_SSN);
     expect(shapeOf("GB82 WEST 1234 5698 7654 32") & S_IBAN).toBe(S_IBAN);
     expect(shapeOf("llama-3.1-70b-instruct")).toBe(0);
+  });
+
+  it("wakes the token detector for the shortest tokens, alone in their string", () => {
+    // `xoxb-` and ten characters is a Slack token of 15: a length test of 20 missed it.
+    for (const t of ["xoxp-3300625219", "xoxb-12345678901234"]) {
+      expect(detectIn(t, undefined, undefined).map((f) => f.kind)).toEqual(["slack-token"]);
+    }
+  });
+
+  it("wakes the IPv4 detector from the digit runs alone", () => {
+    for (const t of ["10.0.0.1", "host 192.168.1.20:8080", "::ffff:10.1.2.3", "(8.8.8.8)"]) {
+      expect(detectIn(t, undefined, undefined).length, t).toBe(1);
+    }
+    expect(shapeOf("v1.2.3.4") & S_IPV4).toBe(0);
+    expect(shapeOf("1.2.3") & S_IPV4).toBe(0);
+    expect(shapeOf("1234.1.2.3") & S_IPV4).toBe(0);
   });
 
   it("wakes the phone detector for a number opened by a sign and a separator", () => {
