@@ -106,7 +106,8 @@ export interface AppendTransform {
   portable?(): PortableStep;
   /**
    * The writer part of `apply` for inputs whose pure part ran elsewhere: `carried` is what that
-   * part carried for this transform (by its name), one item per input.
+   * part carried for this transform (by its name), one item per input. None: the transform is
+   * all pure.
    */
   resume?(carried: ReadonlyArray<unknown> | undefined): Pick<TransformResult, "puts" | "placed">;
 }
@@ -396,7 +397,7 @@ export class Log {
   prepareSpec(): PrepareSpec | undefined {
     const out: PortableStep[] = [];
     for (const t of this.#transforms) {
-      if (t.portable === undefined || t.resume === undefined) return undefined;
+      if (t.portable === undefined) return undefined;
       out.push(t.portable());
     }
     return out;
