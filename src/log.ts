@@ -455,6 +455,7 @@ export class Log {
     let encoded: EncodedRecords | undefined;
     /** The leaf hashes of every record, when known before duplicates are dropped. */
     let prehashed: Uint8Array | null | undefined;
+    let locate: ((i: number) => Location | undefined) | undefined = options.locate;
     if (isPrepared(input)) {
       count = input.count;
       for (const t of this.#transforms) {
@@ -465,6 +466,8 @@ export class Log {
       ids = input.ids;
       encoded = { records: input.records, ends: input.ends, oversize: input.oversize };
       prehashed = input.hashes;
+      const where = input.locations;
+      if (locate === undefined && where !== undefined) locate = (i) => where[i];
     } else {
       let values = input;
       for (const t of this.#transforms) {
@@ -543,7 +546,7 @@ export class Log {
         throw new RangeError(`at must be an integer in 0..${MAX_TIMESTAMP}, got ${String(at)}`);
       }
       const size = recordSize(encoded, i) - 2;
-      if (size > MAX_LEAF_SIZE) throw withLocation(leafTooLarge(size), options.locate?.(i));
+      if (size > MAX_LEAF_SIZE) throw withLocation(leafTooLarge(size), locate?.(i));
       const index = start + added++;
       indexes[i] = index;
       results.push(

@@ -54,6 +54,11 @@ export interface PreparedEvents {
   readonly ids: ReadonlyArray<string | undefined>;
   /** By transform name: one item per event (undefined: nothing), or undefined for none. */
   readonly carried: Readonly<Record<string, ReadonlyArray<unknown> | undefined>>;
+  /**
+   * Where each event came from, kept only when `oversize` (the writer rejects an oversize leaf
+   * that it appends, not one that duplicates an event, and names its place).
+   */
+  readonly locations?: ReadonlyArray<Location | undefined>;
 }
 
 /** The leaves of a batch, encoded by {@link encodeEvents}. */
@@ -180,7 +185,7 @@ export class Preparer {
     const hashes = oversize ? null : bundleLeafHashes(records, v.length);
     // A buffer of its own, to be transferred: the writer's may be larger than the records.
     const own = records.byteOffset === 0 && records.byteLength === records.buffer.byteLength;
-    return {
+    const prepared: PreparedEvents = {
       count: v.length,
       records: own ? records : records.slice(),
       ends,
@@ -189,6 +194,8 @@ export class Preparer {
       ids,
       carried,
     };
+    if (!oversize) return prepared;
+    return { ...prepared, locations: Array.from({ length: v.length }, (_, i) => locate(i)) };
   }
 }
 
@@ -220,6 +227,9 @@ export function concatPrepared(list: readonly PreparedEvents[]): PreparedEvents 
   const ids: Array<string | undefined> = new Array(count);
   const carried: Record<string, unknown[]> = {};
   for (const n of names) carried[n] = new Array(count);
+  const locations: Array<Location | undefined> | undefined = list.some((p) => p.locations)
+    ? new Array(count)
+    : undefined;
   let off = 0;
   let j = 0;
   for (const p of list) {
@@ -228,6 +238,7 @@ export function concatPrepared(list: readonly PreparedEvents[]): PreparedEvents 
     for (let i = 0; i < p.count; i++) {
       ends[j + i] = off + (p.ends[i] as number);
       ids[j + i] = p.ids[i];
+      if (locations !== undefined) locations[j + i] = p.locations?.[i];
     }
     for (const n of names) {
       const c = p.carried[n];
@@ -238,5 +249,6 @@ export function concatPrepared(list: readonly PreparedEvents[]): PreparedEvents 
     off += p.records.length;
     j += p.count;
   }
-  return { count, records, ends, oversize, hashes, ids, carried };
+  const joined = { count, records, ends, oversize, hashes, ids, carried };
+  return locations === undefined ? joined : { ...joined, locations };
 }
