@@ -255,6 +255,8 @@ export interface OpenOptions {
    * not only of the process (`logseal serve --sync`; one flush per group commit).
    */
   sync?: boolean;
+  /** LevelDB's memtable size in bytes (see `OpenStoreOptions.writeBufferSize`; `logseal serve`). */
+  writeBufferSize?: number;
 }
 
 /**
