@@ -19,6 +19,10 @@
  * that awaits each append (the CLI, most library users) sees no difference; the server's group
  * committer starts its next append when `onPrepared` says the previous one is queued.
  *
+ * The half of the prepare that needs no writer state (the transforms' pure parts, validation,
+ * encoding, leaf hashes: src/prepare.ts) may run on another thread: {@link Log.appendPrepared}
+ * takes its result and does the rest in the same queue (the server's ingest workers).
+ *
  * Two kinds of hook extend it, each registered on the {@link Log}: {@link AppendTransform}s
  * rewrite the raw inputs before they are validated (PII masking, control mapping: what they
  * write is inside the signed leaf), and {@link AppendContributor}s add puts derived from the new
@@ -379,7 +383,9 @@ export class Log {
    * ids looked up across the appends not yet written, durable before it resolves, refused
    * unwritten on top of a failed write), but without the transforms' pure parts, the
    * validation, the encoding and the leaf hashing, which were done.
-   * @throws LogsealError E_EVENT_TOO_LARGE (a leaf over the limit that is appended), the write's
+   * The batches are trusted as they come: they must come from this library's `Preparer`.
+   * @throws LogsealError E_EVENT_TOO_LARGE (a leaf over the limit that is appended, at its
+   *   location), and the write's errors (E_IO, …) as {@link append}
    */
   appendPrepared(
     batches: readonly PreparedEvents[],

@@ -6,7 +6,10 @@
  *                                                                    │ durable
  *                       resolve each request with its own indexes ◀──┘
  *
- * - Pipelined: the next group is taken and prepared (masked, encoded, hashed, indexed) as soon
+ * - Requests come prepared by the ingest workers (masked, encoded, hashed: src/prepare.ts) and
+ *   are appended with `Log.appendPrepared`; the events the server logs itself (denials,
+ *   erasures, reveals) go through `Log.append`, in groups of their own.
+ * - Pipelined: the next group is taken and prepared (ids, vault, indexed, tree) as soon
  *   as this one's write is queued, so the main thread works while LevelDB's thread writes. At
  *   most two appends are in flight: one being written, one being prepared or waiting. The log
  *   acknowledges them in order, and refuses (unwritten) one prepared on top of a failed write.
