@@ -43,7 +43,7 @@
  * fails, or the load saw errors.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -291,6 +291,49 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU seconds of each thread of a process so far, by thread id, with its name (Linux). */
+function threadCpu(pid: number): Map<number, { name: string; s: number }> {
+  const out = new Map<number, { name: string; s: number }>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        out.set(Number(tid), { name, s: (Number(f[11]) + Number(f[12])) / 100 });
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // not Linux, or the process ended
+  }
+  return out;
+}
+
+/**
+ * What each thread of the server used between two {@link threadCpu} samples: the main thread
+ * (the single writer) first, then the others, busiest first (all named `node`: the ingest
+ * workers, V8's platform threads, libuv's pool where LevelDB works).
+ */
+function threadShares(
+  pid: number,
+  before: Map<number, { name: string; s: number }>,
+  after: Map<number, { name: string; s: number }>,
+): Array<{ thread: string; cpuSeconds: number }> {
+  const byName = new Map<string, number>();
+  let main = 0;
+  for (const [tid, a] of after) {
+    const used = a.s - (before.get(tid)?.s ?? 0);
+    if (tid === pid) main = used;
+    else if (used > 0) byName.set(`${a.name}:${tid}`, used);
+  }
+  const rest = [...byName].sort((x, y) => y[1] - x[1]);
+  return [["main", main] as [string, number], ...rest]
+    .filter(([, v]) => v > 0)
+    .map(([thread, v]) => ({ thread, cpuSeconds: Math.round(v * 100) / 100 }));
+}
+
 /** A sample of the server's Prometheus text: `name` without labels, or undefined. */
 function metric(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
@@ -396,9 +439,15 @@ try {
     ).text();
   const metricsBefore = await scrape();
   const serverCpu0 = cpuSeconds(server.child.pid as number);
+  const threads0 = threadCpu(server.child.pid as number);
   const driverCpu0 = process.cpuUsage();
   const r = await load(server.url, writer, duration);
   const serverCpu = cpuSeconds(server.child.pid as number) - serverCpu0;
+  const threads = threadShares(
+    server.child.pid as number,
+    threads0,
+    threadCpu(server.child.pid as number),
+  );
   const driverCpu0End = process.cpuUsage(driverCpu0);
   const driverCpu = (r.generatorCpu ?? 0) + (driverCpu0End.user + driverCpu0End.system) / 1e6;
   const committer = committerStats(metricsBefore, await scrape(), r.duration);
@@ -444,6 +493,8 @@ try {
       server: Math.round(serverCpu * 10) / 10,
       loadGenerator: Math.round(driverCpu * 10) / 10,
       serverMsPer1000Events: Math.round((serverCpu / acked) * 1e6 * 10) / 10,
+      /** The server's threads: the main thread (its busy share is cpuSeconds / seconds). */
+      threads,
     },
   };
   if (r.errors + r.timeouts + r.non2xx > 0) failed = true;
@@ -560,6 +611,15 @@ try {
     );
     console.log(
       `      CPU: server ${l.cpu.server} s (${l.cpu.serverMsPer1000Events} ms per 1,000 events), load generator (${l.loadGenerator}) ${l.cpu.loadGenerator} s`,
+    );
+    console.log(
+      `      server threads (CPU s; µs an event): ${l.cpu.threads
+        .slice(0, 6)
+        .map(
+          (t) =>
+            `${t.thread} ${t.cpuSeconds} (${Math.round((t.cpuSeconds / acked) * 1e7) / 10}${t.thread === "main" ? `, busy ${Math.round((t.cpuSeconds / l.seconds) * 100)}%` : ""})`,
+        )
+        .join(", ")}`,
     );
     if (base) {
       console.log(

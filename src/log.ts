@@ -19,6 +19,10 @@
  * that awaits each append (the CLI, most library users) sees no difference; the server's group
  * committer starts its next append when `onPrepared` says the previous one is queued.
  *
+ * The half of the prepare that needs no writer state (the transforms' pure parts, validation,
+ * encoding, leaf hashes: src/prepare.ts) may run on another thread: {@link Log.appendPrepared}
+ * takes its result and does the rest in the same queue (the server's ingest workers).
+ *
  * Two kinds of hook extend it, each registered on the {@link Log}: {@link AppendTransform}s
  * rewrite the raw inputs before they are validated (PII masking, control mapping: what they
  * write is inside the signed leaf), and {@link AppendContributor}s add puts derived from the new
@@ -31,17 +35,12 @@ import type { ControlsPolicy } from "./controls/policy.js";
 import { withControls } from "./controls/transform.js";
 import { type Location, LogsealError, withLocation } from "./errors.js";
 import {
-  CanonicalWriter,
   decodeLeaf,
   decodeStoredLeaf,
   type Event,
-  type EventInput,
-  encodeInput,
-  encodeValidated,
   leafTooLarge,
   MAX_LEAF_SIZE,
   MAX_TIMESTAMP,
-  validateEvent,
 } from "./event/index.js";
 import { lineageIndexer } from "./lineage/indexer.js";
 import { appendRecordsToBundles } from "./merkle/bundle.js";
@@ -55,6 +54,13 @@ import {
   treeHashFromTiles,
 } from "./merkle/index.js";
 import { generateSigner, parseSkey, type Signer, signCheckpoint } from "./note/index.js";
+import {
+  concatPrepared,
+  encodeEvents,
+  type PortableStep,
+  type PreparedEvents,
+  type PrepareSpec,
+} from "./prepare.js";
 import { attachPrivacy, type PrivacyInit, prepareVault } from "./privacy/access.js";
 import {
   type ConsistencyProof,
@@ -96,6 +102,18 @@ export interface AppendTransform {
    * wrong with it. Throwing (a LogsealError) rejects the whole batch; nothing is written.
    */
   apply(values: readonly unknown[], context: TransformContext): Promise<TransformResult>;
+  /**
+   * The pure part of `apply` as data (src/prepare.ts), for a thread that prepares appends
+   * for {@link Log.appendPrepared}. A log whose transforms do not all have one has no
+   * `prepareSpec`.
+   */
+  portable?(): PortableStep;
+  /**
+   * The writer part of `apply` for inputs whose pure part ran elsewhere: `carried` is what that
+   * part carried for this transform (by its name), one item per input. None: the transform is
+   * all pure.
+   */
+  resume?(carried: ReadonlyArray<unknown> | undefined): Pick<TransformResult, "puts" | "placed">;
 }
 
 export interface TransformContext {
@@ -241,6 +259,8 @@ export interface OpenOptions {
    * not only of the process (`logseal serve --sync`; one flush per group commit).
    */
   sync?: boolean;
+  /** LevelDB's memtable size in bytes (see `OpenStoreOptions.writeBufferSize`; `logseal serve`). */
+  writeBufferSize?: number;
 }
 
 /**
@@ -356,6 +376,41 @@ export class Log {
     );
   }
 
+  /**
+   * Appends events whose writer-independent half was prepared elsewhere (`Preparer.prepare`
+   * with this log's {@link prepareSpec}, usually on another thread), in order, as one batch: as
+   * {@link append} on the same values, sharing its queue and every guarantee (all or nothing,
+   * ids looked up across the appends not yet written, durable before it resolves, refused
+   * unwritten on top of a failed write), but without the transforms' pure parts, the
+   * validation, the encoding and the leaf hashing, which were done.
+   * The batches are trusted as they come: they must come from this library's `Preparer`.
+   * @throws LogsealError E_EVENT_TOO_LARGE (a leaf over the limit that is appended, at its
+   *   location), and the write's errors (E_IO, …) as {@link append}
+   */
+  appendPrepared(
+    batches: readonly PreparedEvents[],
+    options: Omit<AppendOptions, "now"> = {},
+  ): Promise<Appended[]> {
+    return this.#pipelined(
+      () => this.#prepare(concatPrepared(batches), options),
+      (p) => this.#write(p, options),
+      options.onPrepared === undefined ? undefined : (p) => options.onPrepared?.(p.entries ?? []),
+    );
+  }
+
+  /**
+   * What a thread needs to prepare appends for {@link appendPrepared}: the pure parts of the
+   * registered transforms, in order; undefined when some transform has none.
+   */
+  prepareSpec(): PrepareSpec | undefined {
+    const out: PortableStep[] = [];
+    for (const t of this.#transforms) {
+      if (t.portable === undefined) return undefined;
+      out.push(t.portable());
+    }
+    return out;
+  }
+
   /** Registers a transform; transforms run in the order they were added. */
   addTransform(transform: AppendTransform): void {
     this.#transforms.push(transform);
@@ -379,82 +434,73 @@ export class Log {
    * append's (tree size, right edge, ids and index status of the appends not yet written).
    * Changes nothing but the hooks' own caches when it throws.
    */
-  async #prepare(input: readonly unknown[], options: AppendOptions): Promise<Prepared> {
+  async #prepare(
+    input: readonly unknown[] | PreparedEvents,
+    options: AppendOptions,
+  ): Promise<Prepared> {
     const epoch = this.#epoch;
     if (this.#pending.length === 0 && this.#edge !== undefined && this.#edge.size !== this.size) {
       this.#edge = undefined; // the store moved under the cache: nothing is trusted
     }
     const edge = this.#edge;
     const at = options.now ?? Date.now();
-    const atValid = Number.isInteger(at) && at >= 0 && at <= MAX_TIMESTAMP;
-    let values = input;
     /** Extra puts per input, from the transforms. */
     let sidePuts: Array<Put[] | undefined> | undefined;
     const placers: Array<NonNullable<TransformResult["placed"]>> = [];
-    for (const t of this.#transforms) {
-      const r = await t.apply(values, { locate: (i) => options.locate?.(i), at });
-      if (r.values.length !== values.length) {
-        throw new Error(
-          `append transform ${t.name} returned ${r.values.length} values for ${values.length}`,
-        );
+    const addPuts = (r: Pick<TransformResult, "puts">, n: number) => {
+      if (r.puts === undefined) return;
+      sidePuts ??= new Array(n);
+      for (let i = 0; i < n; i++) {
+        const p = r.puts[i];
+        if (p === undefined || p.length === 0) continue;
+        const list = sidePuts[i];
+        if (list === undefined) sidePuts[i] = [...p];
+        else list.push(...p);
       }
-      values = r.values;
-      if (r.placed !== undefined) placers.push(r.placed);
-      if (r.puts !== undefined) {
-        sidePuts ??= new Array(values.length);
-        for (let i = 0; i < values.length; i++) {
-          const p = r.puts[i];
-          if (p === undefined || p.length === 0) continue;
-          const list = sidePuts[i];
-          if (list === undefined) sidePuts[i] = [...p];
-          else list.push(...p);
+    };
+    let count: number;
+    let ids: ReadonlyArray<string | undefined>;
+    let encoded: EncodedRecords | undefined;
+    /** The leaf hashes of every record, when known before duplicates are dropped. */
+    let prehashed: Uint8Array | null | undefined;
+    let locate: ((i: number) => Location | undefined) | undefined = options.locate;
+    if (isPrepared(input)) {
+      count = input.count;
+      for (const t of this.#transforms) {
+        const r = t.resume?.(input.carried[t.name]) ?? {};
+        if (r.placed !== undefined) placers.push(r.placed);
+        addPuts(r, count);
+      }
+      ids = input.ids;
+      encoded = { records: input.records, ends: input.ends, oversize: input.oversize };
+      prehashed = input.hashes;
+      const where = input.locations;
+      if (locate === undefined && where !== undefined) locate = (i) => where[i];
+    } else {
+      let values = input;
+      for (const t of this.#transforms) {
+        const r = await t.apply(values, { locate: (i) => options.locate?.(i), at });
+        if (r.values.length !== values.length) {
+          throw new Error(
+            `append transform ${t.name} returned ${r.values.length} values for ${values.length}`,
+          );
         }
+        values = r.values;
+        if (r.placed !== undefined) placers.push(r.placed);
+        addPuts(r, values.length);
       }
+      count = values.length;
+      const e = encodeEvents(values, at, options.locate);
+      ids = e.ids;
+      encoded = e.encoded;
     }
-    const count = values.length;
-    // Sized for ≈ 300-byte leaves; it doubles when it needs to. (measured) Keeping one buffer
-    // across appends instead made no difference that runs could tell apart.
-    const w = new CanonicalWriter(count * 384 + 1024);
-    const ends = new Float64Array(count);
-    const ids: Array<string | undefined> = [];
-    let oversize = false;
     /** The batch's ids, each once, in order. */
     const unique: string[] = [];
     const seen = new Set<string>();
     /** 1 for an event whose id an earlier event of the batch has. */
     const repeat = new Uint8Array(count);
     for (let i = 0; i < count; i++) {
-      let p = 0;
-      let id: string | undefined | null = null;
-      if (atValid) {
-        w.reserve(2);
-        p = w.pos;
-        w.pos += 2; // uint16_be(len), below
-        id = encodeInput(values[i], at, w);
-      }
-      if (id === null) {
-        // Not valid, or the fast path cannot tell: validateEvent throws the error, with the
-        // location (asked for only now), or returns the checked copy, which is encoded.
-        let input: EventInput;
-        try {
-          input = validateEvent(values[i]);
-        } catch (e) {
-          const location = options.locate?.(i);
-          if (location === undefined) throw e;
-          validateEvent(values[i], location);
-          throw withLocation(e, location);
-        }
-        id = input.id;
-        if (atValid) encodeValidated(input, input.ts ?? at, at, w);
-      }
-      if (atValid) {
-        const size = w.pos - p - 2;
-        if (size > MAX_LEAF_SIZE) oversize = true;
-        w.bytes[p] = size >>> 8;
-        w.bytes[p + 1] = size & 0xff;
-        ends[i] = w.pos;
-      }
-      ids.push(id);
+      const id = ids[i];
       if (id !== undefined) {
         // (measured) One hash operation per id, adding it and telling a repeat by the unchanged
         // size: 245 ns an id against 331 for has-then-set (10,000 new ids, Node 20.20).
@@ -467,11 +513,12 @@ export class Log {
     // The ids are looked up on LevelDB's threads while this one hashes the leaves.
     const lookup = this.#lookupIds(unique);
     lookup.catch(() => {}); // awaited below; this only keeps a throw in between from orphaning it
-    const encoded: EncodedRecords | undefined = atValid
-      ? { records: w.bytes.subarray(0, w.pos), ends, oversize }
-      : undefined;
     let hashes =
-      encoded !== undefined && !oversize ? bundleLeafHashes(encoded.records, count) : null;
+      prehashed !== undefined
+        ? prehashed
+        : encoded !== undefined && !encoded.oversize
+          ? bundleLeafHashes(encoded.records, count)
+          : null;
     const known = new Map<string, number>();
     const found = await lookup;
     for (let j = 0; j < unique.length; j++) {
@@ -507,7 +554,7 @@ export class Log {
         throw new RangeError(`at must be an integer in 0..${MAX_TIMESTAMP}, got ${String(at)}`);
       }
       const size = recordSize(encoded, i) - 2;
-      if (size > MAX_LEAF_SIZE) throw withLocation(leafTooLarge(size), options.locate?.(i));
+      if (size > MAX_LEAF_SIZE) throw withLocation(leafTooLarge(size), locate?.(i));
       const index = start + added++;
       indexes[i] = index;
       results.push(
@@ -979,6 +1026,10 @@ interface EncodedRecords {
   ends: Float64Array;
   /** Some leaf is over MAX_LEAF_SIZE (its record has no valid length prefix). */
   oversize: boolean;
+}
+
+function isPrepared(input: readonly unknown[] | PreparedEvents): input is PreparedEvents {
+  return !Array.isArray(input);
 }
 
 /** The records just encoded by the append path, with their indexes from `start`. */

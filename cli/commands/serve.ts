@@ -90,7 +90,11 @@ export function register(program: Command): void {
                 source: opts.soa,
               };
         const keyed = openOptions();
-        const log = await open(dir, { ...keyed, ...(opts.sync ? { sync: true } : {}) });
+        const log = await open(dir, {
+          ...keyed,
+          ...(opts.sync ? { sync: true } : {}),
+          writeBufferSize: SERVE_WRITE_BUFFER,
+        });
         let server: Awaited<ReturnType<typeof startServer>>;
         let vaultNote: string | undefined;
         try {
@@ -196,3 +200,14 @@ async function readTls(
   };
   return { cert: await read(cert), key: await read(key) };
 }
+
+/**
+ * LevelDB's memtable for the server, the long-running writer: 32 MiB instead of LevelDB's
+ * 4 MiB. (measured, bench:serve 15 s runs alternating 4 / 32 / 64 MiB, load 3.9–7.4, 2-core
+ * AMD EPYC, Node 20.20) Server CPU per 1,000 events 45.1 and 54.9 ms at 4 MiB, 36.9 and 38.7 at
+ * 32, 41.4 and 36.4 at 64; LevelDB's compaction thread from 10.5–11.2 µs an event to 3.0–3.1
+ * (the partial bundle and tiles each group commit rewrites no longer reach level 0 as often).
+ * At most twice this is held in memory (one memtable written while the next fills), and the
+ * write-ahead log replayed after a crash is at most this long.
+ */
+const SERVE_WRITE_BUFFER = 32 << 20;

@@ -10,7 +10,7 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LogsealError } from "../errors.js";
+import { type Location, LogsealError } from "../errors.js";
 import { isPlainObject } from "../event/schema.js";
 import type { AppendTransform, Log, TransformContext, TransformResult } from "../log.js";
 import {
@@ -25,6 +25,36 @@ import {
 /** The policy file's name inside a store directory. */
 export const CONTROLS_POLICY_FILE = "controls-policy.json";
 
+/**
+ * Checks the control ids of each value and adds the controls `mapper` maps its action to: the
+ * values to validate instead (the same array when nothing changed). The controls transform's
+ * whole work, pure, so that the server's ingest workers run it too (src/prepare.ts).
+ * @throws LogsealError E_CONTROL_UNKNOWN… for the first bad id, with the location `locate` gives
+ */
+export function mapControls(
+  values: readonly unknown[],
+  mapper: ControlsMapper,
+  locate: (i: number) => Location | undefined,
+): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!isPlainObject(v)) continue; // validation names what is wrong
+    checkControlIds(v, () => locate(i));
+    const own = v.controls;
+    if (own !== undefined && !Array.isArray(own)) continue; // validation reports it
+    if (typeof v.action !== "string") continue;
+    const mapped = mapper.controlsFor(v.action);
+    if (mapped.length === 0) continue;
+    const have = (own as unknown[] | undefined) ?? [];
+    const add = mapped.filter((c) => !have.includes(c));
+    if (add.length === 0) continue;
+    out ??= [...values];
+    out[i] = { ...v, controls: [...have, ...add] };
+  }
+  return out ?? values;
+}
+
 /** The transform that checks and maps the controls of each event of a batch. */
 export function controlsTransform(
   policy: ControlsPolicy = DEFAULT_CONTROLS_POLICY,
@@ -33,24 +63,9 @@ export function controlsTransform(
   return {
     name: "controls",
     apply(values: readonly unknown[], context: TransformContext): Promise<TransformResult> {
-      let out: unknown[] | undefined;
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (!isPlainObject(v)) continue; // validation names what is wrong
-        checkControlIds(v, () => context.locate(i));
-        const own = v.controls;
-        if (own !== undefined && !Array.isArray(own)) continue; // validation reports it
-        if (typeof v.action !== "string") continue;
-        const mapped = mapper.controlsFor(v.action);
-        if (mapped.length === 0) continue;
-        const have = (own as unknown[] | undefined) ?? [];
-        const add = mapped.filter((c) => !have.includes(c));
-        if (add.length === 0) continue;
-        out ??= [...values];
-        out[i] = { ...v, controls: [...have, ...add] };
-      }
-      return Promise.resolve({ values: out ?? values });
+      return Promise.resolve({ values: mapControls(values, mapper, context.locate) });
     },
+    portable: () => ({ kind: "controls", name: "controls", policy }),
   };
 }
 

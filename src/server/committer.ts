@@ -6,7 +6,10 @@
  *                                                                    │ durable
  *                       resolve each request with its own indexes ◀──┘
  *
- * - Pipelined: the next group is taken and prepared (masked, encoded, hashed, indexed) as soon
+ * - Requests come prepared by the ingest workers (masked, encoded, hashed: src/prepare.ts) and
+ *   are appended with `Log.appendPrepared`; the events the server logs itself (denials,
+ *   erasures, reveals) go through `Log.append`, in groups of their own.
+ * - Pipelined: the next group is taken and prepared (ids, vault, indexed, tree) as soon
  *   as this one's write is queued, so the main thread works while LevelDB's thread writes. At
  *   most two appends are in flight: one being written, one being prepared or waiting. The log
  *   acknowledges them in order, and refuses (unwritten) one prepared on top of a failed write.
@@ -25,8 +28,8 @@
  */
 
 import { LogsealError } from "../errors.js";
-import type { EventInput } from "../event/index.js";
 import { type Appended, type Log, type NewEntry, wasNotWritten } from "../log.js";
+import type { PreparedEvents } from "../prepare.js";
 import type { RwGate } from "./gate.js";
 import type { ServerMetrics } from "./metrics.js";
 
@@ -53,7 +56,9 @@ export interface Submitted {
 }
 
 interface Pending {
-  events: EventInput[];
+  /** Raw events for `Log.append` (denials, erasures), or a request prepared by the ingest pool. */
+  events: readonly unknown[] | PreparedEvents;
+  count: number;
   queuedAt: number;
   resolve: (r: Submitted) => void;
   reject: (e: unknown) => void;
@@ -93,11 +98,14 @@ export class GroupCommitter {
   }
 
   /**
-   * Queues validated events as one request and resolves when they are durable.
+   * Queues events as one request and resolves when they are durable: values for `Log.append`,
+   * or events prepared for `Log.appendPrepared` (consecutive requests of the same kind share a
+   * group commit).
    * @throws LogsealError E_SERVER_BUSY when the queue is full or the server is shutting down;
    *   the error of the append when it fails (E_IO, …)
    */
-  submit(events: EventInput[]): Promise<Submitted> {
+  submit(events: readonly unknown[] | PreparedEvents): Promise<Submitted> {
+    const count = Array.isArray(events) ? events.length : (events as PreparedEvents).count;
     if (this.#closed) {
       return Promise.reject(
         new LogsealError("E_SERVER_BUSY", "the server is shutting down: retry on its successor", {
@@ -105,7 +113,7 @@ export class GroupCommitter {
         }),
       );
     }
-    if (this.#queued > 0 && this.#queued + events.length > this.#options.maxQueueEvents) {
+    if (this.#queued > 0 && this.#queued + count > this.#options.maxQueueEvents) {
       return Promise.reject(
         new LogsealError(
           "E_SERVER_BUSY",
@@ -115,8 +123,8 @@ export class GroupCommitter {
       );
     }
     return new Promise<Submitted>((resolve, reject) => {
-      this.#queue.push({ events, queuedAt: performance.now(), resolve, reject });
-      this.#queued += events.length;
+      this.#queue.push({ events, count, queuedAt: performance.now(), resolve, reject });
+      this.#queued += count;
       if (!this.#running) {
         this.#running = true;
         void this.#run();
@@ -200,31 +208,42 @@ export class GroupCommitter {
   #take(): Pending[] {
     const group: Pending[] = [];
     let events = 0;
+    const raw = Array.isArray((this.#queue[0] as Pending).events);
     while (this.#queue.length > 0) {
       const next = this.#queue[0] as Pending;
-      if (group.length > 0 && events + next.events.length > this.#options.maxBatchEvents) break;
+      if (group.length > 0 && events + next.count > this.#options.maxBatchEvents) break;
+      if (Array.isArray(next.events) !== raw) break; // one kind of append a group
       this.#queue.shift();
       group.push(next);
-      events += next.events.length;
+      events += next.count;
     }
     this.#queued -= events;
     return group;
   }
 
   async #commit(group: Pending[], prepared: () => void): Promise<void> {
-    const values =
-      group.length === 1 ? (group[0] as Pending).events : group.flatMap((p) => p.events);
-    const at = Date.now();
     const t0 = performance.now();
     let stored: ReadonlyArray<NewEntry> | undefined;
-    const results = await this.#log.append(values, {
-      now: at,
-      onPrepared: (entries) => {
+    const options = {
+      onPrepared: (entries: ReadonlyArray<NewEntry>) => {
         stored = entries;
         prepared();
       },
-      exclusive: (write) => this.#gate.write(write),
-    });
+      exclusive: <T>(write: () => Promise<T>) => this.#gate.write(write),
+    };
+    let count = 0;
+    for (const p of group) count += p.count;
+    const results = Array.isArray((group[0] as Pending).events)
+      ? await this.#log.append(
+          group.length === 1
+            ? ((group[0] as Pending).events as readonly unknown[])
+            : group.flatMap((p) => p.events as readonly unknown[]),
+          { ...options, now: Date.now() },
+        )
+      : await this.#log.appendPrepared(
+          group.map((p) => p.events as PreparedEvents),
+          options,
+        );
     // Acknowledged in order: the log's size now is this batch's end, or beyond it when a later
     // batch's write has completed too (its entries then end at the right size below).
     const last = stored?.[stored.length - 1];
@@ -232,22 +251,22 @@ export class GroupCommitter {
     const t1 = performance.now();
     const m = this.#metrics;
     m.batches.inc();
-    m.batchEvents.observe(values.length);
+    m.batchEvents.observe(count);
     m.batchRequests.observe(group.length);
     m.batchDuration.observe((t1 - t0) / 1000);
 
     let added = 0;
     let offset = 0;
     for (const p of group) {
-      const mine = results.slice(offset, offset + p.events.length);
+      const mine = results.slice(offset, offset + p.count);
       for (const r of mine) if (!r.duplicate) added++;
-      offset += p.events.length;
+      offset += p.count;
       m.appendLatency.observe((t1 - p.queuedAt) / 1000);
       p.resolve({ results: mine, size });
     }
     m.appendRequests.inc(undefined, group.length);
     m.eventsAppended.inc(undefined, added);
-    m.duplicates.inc(undefined, values.length - added);
+    m.duplicates.inc(undefined, count - added);
     // Entries that are not exactly this batch's (another append in between) are not published:
     // the live tail then finds a gap at the next batch and reads the entries back.
     if (added === 0 || stored === undefined || stored.length !== added) return;

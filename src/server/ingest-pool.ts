@@ -11,13 +11,17 @@
 import { Worker } from "node:worker_threads";
 import { type ErrorCode, LogsealError } from "../errors.js";
 import type { EventInput } from "../event/index.js";
-import { decodeBody, parseRequestEvents } from "./ingest.js";
-import type { IngestJob, IngestReply } from "./ingest-worker.js";
+import { type PreparedEvents, Preparer, type PrepareSpec } from "../prepare.js";
+import { decodeBody, parseRequestEvents, prepareRequest } from "./ingest.js";
+import type { IngestJob, IngestReply, IngestWorkerData } from "./ingest-worker.js";
 
 const here = import.meta.url;
 
+/** A request's events: prepared for `Log.appendPrepared`, or validated for `Log.append`. */
+export type Ingested = PreparedEvents | EventInput[];
+
 interface Pending {
-  resolve: (events: EventInput[]) => void;
+  resolve: (events: Ingested) => void;
   reject: (e: unknown) => void;
 }
 
@@ -33,7 +37,9 @@ class Slot {
       const p = this.pending.get(m.id);
       if (p === undefined) return;
       this.pending.delete(m.id);
-      if ("json" in m) {
+      if ("prepared" in m) {
+        p.resolve(m.prepared);
+      } else if ("json" in m) {
         const events = JSON.parse(m.json) as EventInput[];
         // The worker counted what it validated: anything else is a bug, never half a request.
         if (events.length === m.count) p.resolve(events);
@@ -62,15 +68,22 @@ class Slot {
 
 export class IngestPool {
   readonly #slots: Slot[] = [];
+  readonly #preparer: Preparer | undefined;
   #next = 0;
   #id = 0;
 
-  /** @param workers threads to start; none when running from TypeScript sources */
-  constructor(workers: number) {
+  /**
+   * @param workers threads to start; none when running from TypeScript sources
+   * @param spec the log's `prepareSpec()`: requests are then prepared for `Log.appendPrepared`
+   *   (in the workers, else on this thread); without one they are only validated
+   */
+  constructor(workers: number, spec?: PrepareSpec) {
+    this.#preparer = spec === undefined ? undefined : new Preparer(spec);
     if (here.endsWith(".ts")) return;
+    const workerData: IngestWorkerData = spec === undefined ? {} : { spec };
     for (let i = 0; i < workers; i++) {
       try {
-        const worker = new Worker(new URL("./ingest-worker.js", here));
+        const worker = new Worker(new URL("./ingest-worker.js", here), { workerData });
         worker.unref();
         this.#slots.push(new Slot(worker));
       } catch {
@@ -85,14 +98,20 @@ export class IngestPool {
   }
 
   /**
-   * The validated events of a request body, in order.
-   * @throws LogsealError as `parseRequestEvents`, and E_INPUT_JSON for a body that is not UTF-8
+   * The events of a request body, in order: prepared, stamped `now`, when the pool has the
+   * log's spec; else validated.
+   * @throws LogsealError as `parseRequestEvents` (then as `Log.append` on the same values), and
+   *   E_INPUT_JSON for a body that is not UTF-8
    */
-  parse(body: Buffer, maxEvents: number, now: number): Promise<EventInput[]> {
+  parse(body: Buffer, maxEvents: number, now: number): Promise<Ingested> {
     const live = this.#slots.filter((s) => !s.broken);
     if (live.length === 0) {
       try {
-        return Promise.resolve(parseRequestEvents(decodeBody(body), maxEvents, now));
+        return Promise.resolve(
+          this.#preparer === undefined
+            ? parseRequestEvents(decodeBody(body), maxEvents, now)
+            : prepareRequest(body, maxEvents, now, this.#preparer),
+        );
       } catch (e) {
         return Promise.reject(e);
       }

@@ -1,17 +1,18 @@
 /**
  * An ingest worker thread: decodes, splits and validates request bodies off the main thread
- * (ingest-pool.ts). In: `{id, body, maxEvents, now}` with the body's bytes transferred. Out:
- * `{id, json, count}`, the validated events as the text of one JSON array made of the request's
- * own text (`eventsArrayText`), or `{id, error}`, the LogsealError's fields. JSON is the
- * cheapest way back (measured: JSON.parse on the main thread costs about a quarter of
- * deserialising a structured clone of the same events), and the request's own text saves
- * re-serialising what was parsed. (measured) Per request of 100 demo events, Node 20.20, 2-core
- * AMD EPYC at load 8-10: JSON.stringify of the validated events 120-180 µs of the worker's
- * time, JSON.parse of the reply 140-220 µs of the main thread's.
+ * (ingest-pool.ts), and, when started with the log's prepare spec (`workerData.spec`), does the
+ * writer-independent half of their append too: masking, the controls mapping, the canonical
+ * leaves and their hashes (src/prepare.ts, the same functions `Log.append` runs).
+ *
+ * In: `{id, body, maxEvents, now}` with the body's bytes transferred. Out: `{id, prepared}`,
+ * the `PreparedEvents` with its buffers (leaves, ends, hashes) transferred, not cloned; without
+ * a spec `{id, json, count}`, the validated events as the text of one JSON array made of the
+ * request's own text (`eventsArrayText`); or `{id, error}`, the LogsealError's fields.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { LogsealError } from "../errors.js";
-import { decodeBody, eventsArrayText, parseRequestEvents } from "./ingest.js";
+import { type PreparedEvents, Preparer, type PrepareSpec, preparedTransfer } from "../prepare.js";
+import { decodeBody, eventsArrayText, parseRequestEvents, prepareRequest } from "./ingest.js";
 
 export interface IngestJob {
   id: number;
@@ -20,7 +21,13 @@ export interface IngestJob {
   now: number;
 }
 
+/** What the pool starts a worker with. */
+export interface IngestWorkerData {
+  spec?: PrepareSpec;
+}
+
 export type IngestReply =
+  | { id: number; prepared: PreparedEvents }
   | { id: number; json: string; count: number }
   | {
       id: number;
@@ -34,12 +41,21 @@ export type IngestReply =
 
 const port = parentPort;
 if (port !== null) {
+  const spec = (workerData as IngestWorkerData | undefined)?.spec;
+  const preparer = spec === undefined ? undefined : new Preparer(spec);
   port.on("message", (job: IngestJob) => {
     let reply: IngestReply;
+    let transfer: ArrayBuffer[] = [];
     try {
-      const text = decodeBody(job.body);
-      const count = parseRequestEvents(text, job.maxEvents, job.now).length;
-      reply = { id: job.id, json: eventsArrayText(text, count), count };
+      if (preparer !== undefined) {
+        const prepared = prepareRequest(job.body, job.maxEvents, job.now, preparer);
+        reply = { id: job.id, prepared };
+        transfer = preparedTransfer(prepared);
+      } else {
+        const text = decodeBody(job.body);
+        const count = parseRequestEvents(text, job.maxEvents, job.now).length;
+        reply = { id: job.id, json: eventsArrayText(text, count), count };
+      }
     } catch (e) {
       reply =
         e instanceof LogsealError
@@ -54,7 +70,7 @@ if (port !== null) {
             }
           : { id: job.id, error: { code: "E_INTERNAL", message: String(e) } };
     }
-    port.postMessage(reply);
+    port.postMessage(reply, transfer);
   });
   port.postMessage({ ready: true });
 }

@@ -15,6 +15,7 @@ import {
   parseEventsText,
   validateEvent,
 } from "../event/index.js";
+import type { PreparedEvents, Preparer } from "../prepare.js";
 
 /**
  * Reads a request body of at most `maxBytes`.
@@ -83,6 +84,21 @@ export async function readBodyText(req: IncomingMessage, maxBytes: number): Prom
  *   E_EVENT_TOO_LARGE (with the line), E_INPUT_TOO_LARGE (more than `maxEvents` events)
  */
 export function parseRequestEvents(text: string, maxEvents: number, now: number): EventInput[] {
+  return checkRequestEvents(text, maxEvents, now).inputs;
+}
+
+/** The events of a request as parsed and as validated, with their lines. */
+export interface CheckedEvents {
+  /** The values as parsed (what `Log.append` is given, which validates them itself). */
+  values: unknown[];
+  /** The same values as `validateEvent` returned them. */
+  inputs: EventInput[];
+  /** The line of each event in the request. */
+  lines: number[];
+}
+
+/** {@link parseRequestEvents}, keeping the values as parsed and their lines too. */
+export function checkRequestEvents(text: string, maxEvents: number, now: number): CheckedEvents {
   const items = parseEventsText(text);
   if (items.length > maxEvents) {
     throw new LogsealError(
@@ -91,7 +107,9 @@ export function parseRequestEvents(text: string, maxEvents: number, now: number)
       { details: { events: items.length, limit: maxEvents } },
     );
   }
-  const out: EventInput[] = new Array(items.length);
+  const values: unknown[] = new Array(items.length);
+  const inputs: EventInput[] = new Array(items.length);
+  const lines: number[] = new Array(items.length);
   for (let i = 0; i < items.length; i++) {
     const { value, line } = items[i] as { value: unknown; line: number };
     // Control ids first, so that a 2013 id is answered with its 2022 successor.
@@ -111,9 +129,28 @@ export function parseRequestEvents(text: string, maxEvents: number, now: number)
         throw e;
       }
     }
-    out[i] = input;
+    values[i] = value;
+    inputs[i] = input;
+    lines[i] = line;
   }
-  return out;
+  return { values, inputs, lines };
+}
+
+/**
+ * A request body checked ({@link checkRequestEvents}) and prepared for `Log.appendPrepared`
+ * by `preparer` (the log's transforms' pure parts, the encoding, the leaf hashes), stamped
+ * `now`: on an ingest worker, or on the main thread when there is none.
+ * @throws LogsealError as checkRequestEvents, then as `Log.append` for the same values (with
+ *   the line)
+ */
+export function prepareRequest(
+  body: Uint8Array,
+  maxEvents: number,
+  now: number,
+  preparer: Preparer,
+): PreparedEvents {
+  const { values, lines } = checkRequestEvents(decodeBody(body), maxEvents, now);
+  return preparer.prepare(values, now, (i) => ({ line: lines[i] as number }));
 }
 
 /**

@@ -169,7 +169,9 @@ export async function startServer(log: Log, options: ServerOptions = {}): Promis
   );
   const denials = new DenialRecorder(committer, metrics, o.denialLogLimit);
   const limiter = new KeyedRateLimiter(o.rateLimit);
-  const ingest = new IngestPool(o.ingestWorkers);
+  // Requests are prepared for Log.appendPrepared in the ingest workers when every transform of
+  // the log has a pure part (always, for a log from open or init).
+  const ingest = new IngestPool(o.ingestWorkers, log.prepareSpec());
 
   // Checkpoints are signed one at a time; `log.checkpoint` is serialised with appends.
   let signing: Promise<StoredCheckpoint | undefined> = Promise.resolve(undefined);

@@ -82,6 +82,13 @@ export interface OpenStoreOptions {
    * in the page cache, which survives `kill -9`). `logseal serve --sync`.
    */
   sync?: boolean;
+  /**
+   * The size of LevelDB's memtable in bytes (LevelDB's default: 4 MiB). A writer that appends
+   * for long (`logseal serve`) gives it more: fewer, larger level-0 tables, and the partial
+   * entry bundle and tiles that every append rewrites are overwritten in memory instead of
+   * being compacted again and again. Up to twice this is held in memory while one is flushed.
+   */
+  writeBufferSize?: number;
 }
 
 export class LevelStore implements LogReader {
@@ -208,7 +215,12 @@ export class LevelStore implements LogReader {
         { location: { file: dir } },
       );
     }
-    const db = await openDb(join(dir, DB_DIR), false, options.maxOpenFiles);
+    const db = await openDb(
+      join(dir, DB_DIR),
+      false,
+      options.maxOpenFiles,
+      options.writeBufferSize,
+    );
     try {
       const format = await getText(db, META_FORMAT);
       if (format !== STORE_FORMAT) {
@@ -647,13 +659,19 @@ function openBundleKey(dir: string, encryption: Uint8Array, vaultKey: Uint8Array
   return key;
 }
 
-async function openDb(location: string, create: boolean, maxOpenFiles?: number): Promise<DB> {
+async function openDb(
+  location: string,
+  create: boolean,
+  maxOpenFiles?: number,
+  writeBufferSize?: number,
+): Promise<DB> {
   const db: DB = new Level<string, Uint8Array>(location, {
     keyEncoding: "utf8",
     valueEncoding: "view",
     createIfMissing: create,
     errorIfExists: create,
     ...(maxOpenFiles !== undefined ? { maxOpenFiles } : {}),
+    ...(writeBufferSize !== undefined ? { writeBufferSize } : {}),
   });
   try {
     await db.open();

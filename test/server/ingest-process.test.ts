@@ -14,12 +14,14 @@ let store: string;
 let cleanup: () => Promise<void>;
 let writer: string;
 let viewer: string;
+let admin: string;
 
 beforeAll(async () => {
   let tokens: Record<string, string>;
-  ({ store, tokens, cleanup } = await storeForServer("ingest", ["writer", "viewer"]));
+  ({ store, tokens, cleanup } = await storeForServer("ingest", ["writer", "viewer", "admin"]));
   writer = tokens.writer as string;
   viewer = tokens.viewer as string;
+  admin = tokens.admin as string;
 });
 afterAll(() => cleanup());
 
@@ -145,6 +147,31 @@ async function exercise(workers: string): Promise<Record<string, unknown>> {
     expect(answers[5]?.body.error).toMatchObject({ code: "E_EVENT_INVALID", field: "outcome" });
     expect(await size()).toBe(start + 7 * 25);
 
+    // Personal data, non-ASCII: masked where the request is prepared (the worker, or the main
+    // thread with 0), sealed into the vault by the writer; an admin reveals the clear values.
+    const email = `zoe.mueller.${tag}@example.de`;
+    const personal = event(16, {
+      id: `${tag}-pii`,
+      details: { note: `Zoë Müller <${email}> 電話`, card: "4111 1111 1111 1111", 名前: "山田" },
+    });
+    const pii = await post(JSON.stringify(personal));
+    expect(pii.status).toBe(200);
+    const piiIndex = pii.body.entries?.[0]?.index as number;
+    const shown = await (await get(`/v1/events/${piiIndex}`)).text();
+    expect(shown).not.toContain(email);
+    expect(shown).not.toContain("4111 1111 1111 1111");
+    const revealed = await fetch(`${s.url}/v1/privacy/reveal`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ index: piiIndex, reason: "test" }),
+    });
+    expect(revealed.status).toBe(200);
+    const report = (await revealed.json()) as {
+      values: Array<{ value?: string; verified?: boolean; kind: string }>;
+    };
+    expect(report.values.map((v) => v.value).sort()).toEqual(["4111 1111 1111 1111", email].sort());
+    expect(report.values.every((v) => v.verified === true)).toBe(true);
+
     // What was stored, by id (the events as read back).
     const stored: Record<string, unknown> = {};
     const n = await size();
@@ -155,6 +182,10 @@ async function exercise(workers: string): Promise<Record<string, unknown>> {
       if (e.id?.startsWith(`${tag}-`) !== true) continue;
       // Keyed and compared without the server's tag and the integration time.
       const { at: _at, id, ...rest } = e;
+      // The commitments are salted (random); the masks and their places are compared.
+      const masked = (rest as { details?: { $masked?: Array<{ commit: string }> } }).details
+        ?.$masked;
+      for (const m of masked ?? []) m.commit = "";
       stored[id.slice(tag.length + 1)] = rest;
     }
     const untagged = (e: Record<string, unknown> | undefined) => {
@@ -164,7 +195,8 @@ async function exercise(workers: string): Promise<Record<string, unknown>> {
     expect(stored["line-1"]).toEqual(untagged(lines[1]));
     expect(stored["array-3"]).toEqual({ ...untagged(arr[0]), details: { "2": [3], a: 0 } });
     expect(stored.one).toEqual(untagged(one));
-    expect(Object.keys(stored)).toHaveLength(6 + 2 + 7 * 25);
+    expect(JSON.stringify(stored.pii)).toContain("$masked");
+    expect(Object.keys(stored)).toHaveLength(6 + 2 + 1 + 7 * 25);
     return stored;
   } finally {
     await stop(s);

@@ -1,0 +1,309 @@
+/**
+ * The prepared append path (src/prepare.ts and `Log.appendPrepared`), which the server's ingest
+ * workers feed, against `Log.append` on the same events: over two real stores that start as
+ * copies of one `init`ed store (the same signer, vault key and pseudonym key), with masking,
+ * controls and the lineage and query indexes registered. The prepared events cross a real
+ * structured clone with their buffers transferred, as they cross the thread boundary.
+ * The only difference allowed is the random part of masking: each masked value's salt, hence
+ * its commitment (and the vault records keyed by it, and the data keys drawn per subject).
+ */
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Appended,
+  DEFAULT_CONTROLS_POLICY,
+  decodeLeaf,
+  demoScenario,
+  init,
+  isLogsealError,
+  type Log,
+  MASKED_FIELD,
+  open,
+  parseEntryBundle,
+  parseVkey,
+  revealEntry,
+  verifyLog,
+} from "../../src/index.js";
+import {
+  concatPrepared,
+  type PreparedEvents,
+  Preparer,
+  preparedTransfer,
+} from "../../src/prepare.js";
+import { piiCorpus } from "../privacy/corpus.js";
+
+const ORIGIN = "example.com/logseal/prepared";
+const AT = 1_790_000_000_123;
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "logseal-prepared-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Two stores, copies of one just made by `init` (controls policy, vault, indexes). */
+async function twins(name: string): Promise<[Log, Log]> {
+  const a = join(root, `${name}-a`);
+  const b = join(root, `${name}-b`);
+  const log = await init(a, { origin: ORIGIN, controlsPolicy: DEFAULT_CONTROLS_POLICY });
+  await log.close();
+  await cp(a, b, { recursive: true });
+  return [await open(a), await open(b)];
+}
+
+/** What a worker thread sends: prepared by a preparer built from a clone of the log's spec. */
+function prepareAcross(log: Log, values: readonly unknown[], at = AT): PreparedEvents {
+  const spec = log.prepareSpec();
+  if (spec === undefined) throw new Error("the log has no prepare spec");
+  const prepared = new Preparer(structuredClone(spec)).prepare(structuredClone(values), at);
+  return structuredClone(prepared, { transfer: preparedTransfer(prepared) });
+}
+
+const nonAscii = Array.from({ length: 12 }, (_, i) => ({
+  id: `intl-${i}`,
+  ts: 1_790_000_000_000 + i,
+  actor: { id: `opérateur-${i % 3}`, kind: "user", role: "ingénieur" },
+  action: i % 2 === 0 ? "dataset.read" : "pii.mask",
+  outcome: "success",
+  asset: `dataset:données/clients-${i % 4}`,
+  inputs: [`dataset:生データ/${i % 3}`],
+  outputs: [`dataset:données/clients-${i % 4}`],
+  details: {
+    note: `Zoë Müller <zoë.müller${i}@example.de> rief an: +49 30 1234567${i % 10}`,
+    kontakt: `jürgen${i}@exämple.org`,
+    名前: "山田太郎 😀",
+    card: i % 3 === 0 ? "4111 1111 1111 1111" : "keine",
+    nested: { ip: `192.168.${i}.17`, emoji: "🔒✓" },
+  },
+}));
+
+/** Demo events, events with planted personal data of every kind, and non-ASCII events. */
+function corpus(): unknown[] {
+  const demo = demoScenario({ days: 14 }).flatMap((d) => d.events);
+  const planted = piiCorpus({ count: 150 }).map((c) => c.event);
+  return [...demo.slice(0, 300), ...planted, ...nonAscii];
+}
+
+/** Every leaf of a log, in order. */
+async function leaves(log: Log): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const { bytes } of log.store.bundles(0, Math.ceil(log.size / 256))) {
+    out.push(...(parseEntryBundle(bytes) ?? []));
+  }
+  return out.slice(0, log.size);
+}
+
+/** The event with each masked value's commitment (salted, random) blanked. */
+function unsalted(leaf: Uint8Array): unknown {
+  const e = decodeLeaf(leaf) as { details?: Record<string, unknown> };
+  const masked = e.details?.[MASKED_FIELD] as Array<{ commit: string }> | undefined;
+  for (const m of masked ?? []) m.commit = "";
+  return e;
+}
+
+/** The records of a store under `prefix` ("" for all), by key, values in hex. */
+async function records(log: Log, prefix: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const range = prefix === "" ? {} : { gte: prefix, lt: `${prefix}\xff` };
+  for await (const [k, v] of log.store.iterate(range)) {
+    out.set(k, Buffer.from(v).toString("hex"));
+  }
+  return out;
+}
+
+/** Every record but the tree's (bundles, tiles, checkpoints) and the vault's. */
+async function others(log: Log): Promise<Map<string, string>> {
+  const out = await records(log, "");
+  for (const k of out.keys()) if (/^(b|t|c|v)\//.test(k)) out.delete(k);
+  return out;
+}
+
+describe("Log.appendPrepared", () => {
+  it("stores what Log.append stores: leaves, masks, vault values, indexes", async () => {
+    const [a, b] = await twins("same");
+    const events = corpus();
+    expect(events.length).toBeGreaterThan(400);
+    // Three batches, as three group commits: the second prepared while the first is written.
+    const cuts = [0, 170, 320, events.length];
+    const ra: Appended[] = [];
+    const rb: Array<Promise<Appended[]>> = [];
+    for (let k = 0; k < 3; k++) {
+      const part = events.slice(cuts[k], cuts[k + 1]);
+      ra.push(...(await a.append(part, { now: AT })));
+      rb.push(b.appendPrepared([prepareAcross(b, part)]));
+    }
+    expect((await Promise.all(rb)).flat()).toEqual(ra);
+    expect(b.size).toBe(a.size);
+    expect(a.size).toBe(events.length);
+
+    const la = await leaves(a);
+    const lb = await leaves(b);
+    let masked = 0;
+    let identical = 0;
+    for (let i = 0; i < la.length; i++) {
+      const x = la[i] as Uint8Array;
+      const y = lb[i] as Uint8Array;
+      expect(y.length, `leaf ${i}`).toBe(x.length);
+      const ex = unsalted(x) as { details?: Record<string, unknown> };
+      expect(unsalted(y), `leaf ${i}`).toEqual(ex);
+      if (ex.details?.[MASKED_FIELD] === undefined) {
+        expect(Buffer.from(y).equals(Buffer.from(x)), `leaf ${i}`).toBe(true);
+        identical++;
+      } else masked++;
+    }
+    expect(masked).toBeGreaterThan(150); // the planted corpus, the non-ASCII events, some demo
+    expect(identical).toBeGreaterThan(100);
+
+    // The id index, the lineage and query indexes and the metadata, record for record.
+    const oa = await others(a);
+    expect(await others(b)).toEqual(oa);
+    expect([...oa.keys()].filter((k) => k.startsWith("i/id/")).length).toBe(events.length);
+    expect([...oa.keys()].filter((k) => k.startsWith("x/")).length).toBeGreaterThan(100);
+    // The vault: the same places (subject ids are keyed, not random), as many data keys and
+    // sealed values; each masked value opens to the same clear value, and its commitment checks.
+    const place = (m: Map<string, string>) => [...m.keys()].filter((k) => k.startsWith("v/x/"));
+    const va = await records(a, "v/");
+    const vb = await records(b, "v/");
+    expect(place(vb)).toEqual(place(va));
+    expect(place(va).length).toBeGreaterThan(300);
+    expect(vb.size).toBe(va.size);
+    for (let i = 0; i < la.length; i++) {
+      const e = decodeLeaf(la[i] as Uint8Array) as { details?: Record<string, unknown> };
+      if (e.details?.[MASKED_FIELD] === undefined) continue;
+      if (i % 7 !== 0 && i < events.length - nonAscii.length) continue; // a sample, and every non-ASCII one
+      const x = await revealEntry(a, i, { actor: "test" });
+      const y = await revealEntry(b, i, { actor: "test" });
+      const clear = (r: typeof x) =>
+        r.values.map((v) => [v.path, v.kind, v.at, v.value, v.subject, v.verified]);
+      expect(clear(y), `entry ${i}`).toEqual(clear(x));
+      expect(y.values.every((v) => v.verified === true)).toBe(true);
+    }
+    expect((await verifyLog(b.store, { keys: [parseVkey(b.vkey)] })).ok).toBe(true);
+    await a.close();
+    await b.close();
+  }, 60_000);
+
+  it("catches a duplicate id across prepared batches, pending appends and one group", async () => {
+    const [, b] = await twins("dup");
+    const ev = (id: string, i: number) => ({
+      id,
+      ts: 1_790_000_000_000 + i,
+      actor: { id: "svc" },
+      action: "dataset.read",
+      outcome: "success",
+      details: { who: `p${i}@example.org` },
+    });
+    const first = b.appendPrepared([prepareAcross(b, [ev("x1", 0), ev("x2", 1)])]);
+    // Prepared while the first is not written yet: ids of the pending batch are seen.
+    const second = b.appendPrepared([
+      prepareAcross(b, [ev("x3", 2), ev("x2", 3)]),
+      prepareAcross(b, [ev("x3", 4), ev("x4", 5)]),
+    ]);
+    const third = b.append([ev("x4", 6), ev("x1", 7), ev("x5", 8)]);
+    expect(await first).toEqual([
+      { index: 0, duplicate: false, id: "x1" },
+      { index: 1, duplicate: false, id: "x2" },
+    ]);
+    expect(await second).toEqual([
+      { index: 2, duplicate: false, id: "x3" },
+      { index: 1, duplicate: true, id: "x2" },
+      { index: 2, duplicate: true, id: "x3" },
+      { index: 3, duplicate: false, id: "x4" },
+    ]);
+    expect(await third).toEqual([
+      { index: 3, duplicate: true, id: "x4" },
+      { index: 0, duplicate: true, id: "x1" },
+      { index: 4, duplicate: false, id: "x5" },
+    ]);
+    // And once written, from the store.
+    expect(await b.appendPrepared([prepareAcross(b, [ev("x5", 9)])])).toEqual([
+      { index: 4, duplicate: true, id: "x5" },
+    ]);
+    expect(b.size).toBe(5);
+    // The vault holds the values of the appended events only: one place each.
+    const places = [...(await records(b, "v/x/")).keys()];
+    expect(places.length).toBe(5);
+    await b.close();
+  });
+
+  it("rejects bad events with the codes and locations of Log.append, writing nothing", async () => {
+    const [a, b] = await twins("bad");
+    const good = {
+      ts: 1_790_000_000_000,
+      actor: { id: "svc" },
+      action: "dataset.read",
+      outcome: "success",
+    };
+    const cases: unknown[][] = [
+      [good, { ...good, outcome: "maybe" }],
+      [good, good, { ...good, actor: { id: 7 } }],
+      [{ ...good, controls: ["A.5.1", "A.12.4.1"] }],
+      [good, { ...good, details: { big: "é".repeat(40_000) } }],
+      [{ ...good, ts: -1 }],
+      [7],
+    ];
+    for (const values of cases) {
+      const locate = (i: number) => ({ file: "in.jsonl", line: i + 1 });
+      let ea: unknown;
+      let eb: unknown;
+      try {
+        await a.append(values, { now: AT, locate });
+      } catch (e) {
+        ea = e;
+      }
+      try {
+        const spec = b.prepareSpec();
+        if (spec === undefined) throw new Error("no spec");
+        await b.appendPrepared([new Preparer(spec).prepare(values, AT, locate)]);
+      } catch (e) {
+        eb = e;
+      }
+      expect(isLogsealError(ea), JSON.stringify(values).slice(0, 80)).toBe(true);
+      const summary = (e: unknown) => {
+        const x = e as { code: string; message: string; location?: unknown };
+        return { code: x.code, message: x.message, location: x.location };
+      };
+      expect(summary(eb)).toEqual(summary(ea));
+    }
+    expect(a.size).toBe(0);
+    expect(b.size).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
+  it("concatenates prepared batches as one", () => {
+    const p = (n: number, tag: string) =>
+      new Preparer([]).prepare(
+        Array.from({ length: n }, (_, i) => ({
+          id: `${tag}${i}`,
+          ts: 1,
+          actor: { id: "a" },
+          action: "x.y",
+          outcome: "success",
+        })),
+        AT,
+      );
+    const all = new Preparer([]).prepare(
+      Array.from({ length: 5 }, (_, i) => ({
+        id: i < 2 ? `a${i}` : `b${i - 2}`,
+        ts: 1,
+        actor: { id: "a" },
+        action: "x.y",
+        outcome: "success",
+      })),
+      AT,
+    );
+    const joined = concatPrepared([p(2, "a"), p(3, "b")]);
+    expect(joined.count).toBe(5);
+    expect(Buffer.from(joined.records).equals(Buffer.from(all.records))).toBe(true);
+    expect([...joined.ends]).toEqual([...all.ends]);
+    expect(
+      Buffer.from(joined.hashes as Uint8Array).equals(Buffer.from(all.hashes as Uint8Array)),
+    ).toBe(true);
+    expect(joined.ids).toEqual(all.ids);
+  });
+});
