@@ -441,8 +441,11 @@ try {
   const serverCpu0 = cpuSeconds(server.child.pid as number);
   const threads0 = threadCpu(server.child.pid as number);
   const driverCpu0 = process.cpuUsage();
+  const subCpu0 = sub === undefined ? 0 : cpuSeconds(sub.pid as number);
   const r = await load(server.url, writer, duration);
   const serverCpu = cpuSeconds(server.child.pid as number) - serverCpu0;
+  /** The live-tail subscriber's CPU seconds during the load: it shares the two cores too. */
+  const subscriberCpu = sub === undefined ? 0 : cpuSeconds(sub.pid as number) - subCpu0;
   const threads = threadShares(
     server.child.pid as number,
     threads0,
@@ -455,6 +458,7 @@ try {
     events: number;
     fromTs: ReturnType<typeof summary>;
     fromAt: ReturnType<typeof summary>;
+    cpuSeconds?: number;
   } | null = null;
   if (sub !== undefined) {
     await new Promise((res) => setTimeout(res, 500));
@@ -467,6 +471,7 @@ try {
         .filter((l) => l.startsWith("{"))
         .at(-1) ?? "null",
     );
+    if (tailResult !== null) tailResult.cpuSeconds = Math.round(subscriberCpu * 10) / 10;
   }
   const acked = r["2xx"] * perRequest;
   const sizeAfterLoad = (await new LogClient(server.url, { token: viewer }).info()).size;
@@ -628,7 +633,7 @@ try {
     }
     if (tailResult) {
       console.log(
-        `tail: ${tailResult.events.toLocaleString("en-US")} events delivered; from request built p50 ${tailResult.fromTs.p50} ms, p99 ${tailResult.fromTs.p99} ms; from commit p50 ${tailResult.fromAt.p50} ms, p99 ${tailResult.fromAt.p99} ms`,
+        `tail: ${tailResult.events.toLocaleString("en-US")} events delivered; from request built p50 ${tailResult.fromTs.p50} ms, p99 ${tailResult.fromTs.p99} ms; from commit p50 ${tailResult.fromAt.p50} ms, p99 ${tailResult.fromAt.p99} ms; the subscriber's CPU ${tailResult.cpuSeconds} s`,
       );
     }
     if (crash) {
