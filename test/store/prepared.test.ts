@@ -122,6 +122,14 @@ async function others(log: Log): Promise<Map<string, string>> {
   return out;
 }
 
+/** The vault's `v/e/<index>` records: the entries that hold sealed values. */
+const vaultEntries = (m: Map<string, unknown>) => [...m.keys()].filter((k) => k.startsWith("v/e/"));
+/** The subjects with a data key record (`v/k/<sid>/<kid>/<index>`). */
+const vaultSubjects = (m: Map<string, unknown>) =>
+  [
+    ...new Set([...m.keys()].filter((k) => k.startsWith("v/k/")).map((k) => k.split("/")[2])),
+  ].sort();
+
 describe("Log.appendPrepared", () => {
   it("stores what Log.append stores: leaves, masks, vault values, indexes", async () => {
     const [a, b] = await twins("same");
@@ -163,13 +171,15 @@ describe("Log.appendPrepared", () => {
     expect(await others(b)).toEqual(oa);
     expect([...oa.keys()].filter((k) => k.startsWith("i/id/")).length).toBe(events.length);
     expect([...oa.keys()].filter((k) => k.startsWith("x/")).length).toBeGreaterThan(100);
-    // The vault: the same places (subject ids are keyed, not random), as many data keys and
-    // sealed values; each masked value opens to the same clear value, and its commitment checks.
-    const place = (m: Map<string, string>) => [...m.keys()].filter((k) => k.startsWith("v/x/"));
+    // The vault (layout 2, formats/storage.md): the same entries holding sealed values and the
+    // same subjects (subject ids are keyed, not random; data key ids are), as many records;
+    // each masked value opens to the same clear value, and its commitment checks.
     const va = await records(a, "v/");
     const vb = await records(b, "v/");
-    expect(place(vb)).toEqual(place(va));
-    expect(place(va).length).toBeGreaterThan(300);
+    expect(vaultEntries(vb)).toEqual(vaultEntries(va));
+    expect(vaultEntries(va).length).toBe(masked);
+    expect(vaultSubjects(vb)).toEqual(vaultSubjects(va));
+    expect(vaultSubjects(va).length).toBeGreaterThan(300);
     expect(vb.size).toBe(va.size);
     for (let i = 0; i < la.length; i++) {
       const e = decodeLeaf(la[i] as Uint8Array) as { details?: Record<string, unknown> };
@@ -224,9 +234,12 @@ describe("Log.appendPrepared", () => {
       { index: 4, duplicate: true, id: "x5" },
     ]);
     expect(b.size).toBe(5);
-    // The vault holds the values of the appended events only: one place each.
-    const places = [...(await records(b, "v/x/")).keys()];
-    expect(places.length).toBe(5);
+    // The vault holds the values of the appended events only: one entry and subject each.
+    const vault = await records(b, "v/");
+    expect(vaultEntries(vault)).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `v/e/${String(i).padStart(16, "0")}`),
+    );
+    expect(vaultSubjects(vault).length).toBe(5);
     await b.close();
   });
 
