@@ -14,6 +14,15 @@ export const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 export const isAlpha = (c: number): boolean => isUpper(c) || isLower(c);
 /** `[A-Za-z0-9]`. */
 export const isAlnum = (c: number): boolean => isDigit(c) || isAlpha(c);
+const UNICODE_WORD = /[\p{L}\p{M}\p{N}]/u;
+/**
+ * A letter, mark or digit outside ASCII (`ë`, `я`, `例`): what internationalised e-mail
+ * addresses (RFC 6531) and IDN host names hold besides `[A-Za-z0-9]`. BMP code units only: a
+ * surrogate half is never one. The scanners call it only on non-ASCII code units next to an
+ * anchor (`@`), so its regular expression costs nothing on ASCII text.
+ */
+export const isUnicodeWord = (c: number): boolean =>
+  c >= 0x80 && (c < 0xd800 || c > 0xdfff) && UNICODE_WORD.test(String.fromCharCode(c));
 /** `[A-Za-z0-9_]`: the characters of an identifier. */
 export const isWord = (c: number): boolean => isAlnum(c) || c === 0x5f;
 /** `[0-9A-Fa-f]`. */

@@ -1,18 +1,22 @@
 /**
  * E-mail addresses: `local@domain.tld`, found by scanning outwards from each `@`.
  *
- * - local part: 1..64 of `[A-Za-z0-9._%+-]`, not starting or ending with `.`, no `..`;
- * - domain: 2..127 labels of `[A-Za-z0-9-]` (1..63 each, no `-` at either end), 253 characters
- *   at most;
- * - top-level domain: any two letters (country codes), `xn--…`, or a common generic TLD
- *   (GENERIC_TLDS), so that `key@2024.parquet` or `weights@step.ckpt` are not addresses;
+ * - local part: 1..64 of `[A-Za-z0-9._%+-]` or non-ASCII letters, marks and digits (RFC 6531:
+ *   `zoë@…`, `用户@…`), not starting or ending with `.`, no `..`;
+ * - domain: 2..127 labels of `[A-Za-z0-9-]` or non-ASCII letters, marks and digits (IDN host
+ *   names as people write them: `exämple.de`), 1..63 each, no `-` at either end, 253
+ *   characters at most;
+ * - top-level domain: any two letters (country codes), `xn--…`, a common generic TLD
+ *   (GENERIC_TLDS), or an internationalised one of two letters or more, at least one of them
+ *   non-ASCII (`рф`, `中国`), so that `key@2024.parquet` or `weights@step.ckpt` are not
+ *   addresses;
  * - `user@host:path` (scp-style git remotes) is not an address.
  *
  * Each `@` scans at most 64 characters left and 253 right, and a scan stops at the next `@`,
  * so the whole pass is linear in the text.
  */
 
-import { at, isAlnum, isAlpha } from "./chars.js";
+import { at, isAlnum, isAlpha, isUnicodeWord } from "./chars.js";
 import { type Finding, push, type Scan } from "./finding.js";
 
 const LOCAL_MAX = 64;
@@ -31,9 +35,11 @@ const GENERIC_TLDS: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
+/** `[A-Za-z0-9]` or a non-ASCII letter, mark or digit. */
+const isWordChar = (c: number): boolean => isAlnum(c) || isUnicodeWord(c);
 const isLocalChar = (c: number): boolean =>
-  isAlnum(c) || c === 0x2e || c === 0x5f || c === 0x25 || c === 0x2b || c === 0x2d;
-const isDomainChar = (c: number): boolean => isAlnum(c) || c === 0x2d || c === 0x2e;
+  isWordChar(c) || c === 0x2e || c === 0x5f || c === 0x25 || c === 0x2b || c === 0x2d;
+const isDomainChar = (c: number): boolean => isWordChar(c) || c === 0x2d || c === 0x2e;
 
 /** Finds e-mail addresses. */
 export function detectEmails(scan: Scan, out: Finding[]): void {
@@ -77,12 +83,18 @@ export function validDomain(domain: string): boolean {
   if (labels.length < 2) return false;
   for (const label of labels) {
     if (label.length === 0 || label.length > 63) return false;
-    if (!isAlnum(label.charCodeAt(0)) || !isAlnum(label.charCodeAt(label.length - 1))) {
+    if (!isWordChar(label.charCodeAt(0)) || !isWordChar(label.charCodeAt(label.length - 1))) {
       return false;
     }
   }
   const tld = (labels[labels.length - 1] as string).toLowerCase();
   if (tld.startsWith("xn--")) return tld.length > 4;
-  for (let i = 0; i < tld.length; i++) if (!isAlpha(tld.charCodeAt(i))) return false;
-  return tld.length === 2 || GENERIC_TLDS.has(tld);
+  let international = false;
+  for (let i = 0; i < tld.length; i++) {
+    const c = tld.charCodeAt(i);
+    if (isAlpha(c)) continue;
+    if (!isUnicodeWord(c) || /\p{N}/u.test(tld[i] as string)) return false;
+    international = true;
+  }
+  return tld.length === 2 || (international && tld.length >= 2) || GENERIC_TLDS.has(tld);
 }

@@ -53,6 +53,26 @@ describe("e-mail", () => {
       finds("email", v, (x) => `mailto:${x}.`);
     }
   });
+  it("finds internationalised addresses (RFC 6531 local parts, IDN domains and TLDs)", () => {
+    for (const v of [
+      "zoë@exämple.de",
+      "josé.garcía@correo.es",
+      "用户@例子.广告",
+      "почта@пример.рф",
+      "δοκιμή@παράδειγμα.δοκιμή",
+      "müller@bücher.example",
+    ]) {
+      finds("email", v);
+      finds("email", v, (x) => `<${x}>`);
+      finds("email", v, (x) => `Kontakt: ${x}.`);
+    }
+  });
+  it("rejects internationalised look-alikes: no dot, a digit TLD, emoji", () => {
+    none("zoë@exämple");
+    none("ключ@2024.١٢");
+    none("key@host.de٣");
+    none("😀@example.com");
+  });
   it("rejects versions, scp remotes, docker digests, file names and bad domains", () => {
     none("model:support-intent@1.0.0");
     none("git@github.com:acme/repo.git");
@@ -68,6 +88,9 @@ describe("e-mail", () => {
     expect(validDomain("xn--bcher-kva.example")).toBe(true);
     expect(validDomain("a.b.c.de")).toBe(true);
     expect(validDomain("example.c0m")).toBe(false);
+    expect(validDomain("exämple.de")).toBe(true);
+    expect(validDomain("пример.рф")).toBe(true);
+    expect(validDomain("example.ä")).toBe(false);
     expect(validDomain(`${"a".repeat(64)}.com`)).toBe(false);
   });
 });
