@@ -10,7 +10,7 @@
  * again for the new public key, and the bundle key sealed under the new vault key. A new key
  * pair, not only a new seal on the old one: whoever learnt the old vault key and kept a copy of
  * `v/meta` holds the old private key, which must not open the data keys of later appends. The
- * data keys themselves stay (so the sealed values `v/c/…` stay), as do the erased ones (empty)
+ * data keys themselves stay (so the sealed values, `v/e/…` and layout 1's `v/c/…`, stay), as do the erased ones (empty)
  * and the bundle key (so the entry bundles stay); no leaf, tile, checkpoint or index is touched,
  * and no event is appended (the log's contents are unchanged).
  *
