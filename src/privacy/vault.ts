@@ -413,59 +413,13 @@ export class Vault {
    * random nonces), with one AES-256-GCM call for them all (src/store/aead.ts).
    */
   sealValues(items: readonly SealItem[]): Put[] {
-    const n = items.length;
-    if (n === 0) return [];
-    // (measured) One native call for the batch instead of a createCipheriv per value: 0.8 µs
-    // of CPU a value against 7.5 (src/store/aead.ts).
-    let plainLength = 0;
-    let aadLength = 0;
-    for (const it of items) {
-      plainLength += SALT_LENGTH + Buffer.byteLength(it.value, "utf8");
-      aadLength += VALUE_AAD_PREFIX.length + Buffer.byteLength(it.commit, "utf8");
-    }
-    const keys = Buffer.allocUnsafe(32 * n);
-    const prefix = Buffer.allocUnsafe(2 * ID_LENGTH * n);
-    const plain = Buffer.allocUnsafe(plainLength);
-    const aad = Buffer.allocUnsafe(aadLength);
-    const plainEnds = new Uint32Array(n);
-    const aadEnds = new Uint32Array(n);
-    let p = 0;
-    let a = 0;
-    for (let i = 0; i < n; i++) {
-      const it = items[i] as SealItem;
-      keys.set(it.k.key, 32 * i);
-      prefix.set(idBytes(it.k), 2 * ID_LENGTH * i);
-      plain.set(it.salt, p);
-      p += SALT_LENGTH;
-      p += plain.write(it.value, p, "utf8");
-      plainEnds[i] = p;
-      a += aad.write(VALUE_AAD_PREFIX, a, "latin1");
-      a += aad.write(it.commit, a, "utf8");
-      aadEnds[i] = a;
-    }
-    const sealed = sealBatch({
-      keys,
-      nonces: randomBytes(12 * n),
-      plain,
-      plainEnds,
-      aad,
-      aadEnds,
-      prefix,
-      prefixLength: 2 * ID_LENGTH,
+    const { sealed, ends } = sealItems(items, 2 * ID_LENGTH, (out, at, it) => {
+      out.set(idBytes(it.k), at);
     });
-    const puts: Put[] = new Array(n);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      const it = items[i] as SealItem;
-      const size =
-        2 * ID_LENGTH +
-        SEAL_OVERHEAD +
-        (plainEnds[i] as number) -
-        (i === 0 ? 0 : (plainEnds[i - 1] as number));
-      puts[i] = { key: valueKey(it.commit), value: sealed.subarray(at, at + size) };
-      at += size;
-    }
-    return puts;
+    return items.map((it, i) => ({
+      key: valueKey(it.commit),
+      value: sealed.subarray(i === 0 ? 0 : (ends[i - 1] as number), ends[i] as number),
+    }));
   }
 
   /**
@@ -476,62 +430,20 @@ export class Vault {
    * (`v/c/…`) and place (`v/x/…`) per value: see bench/RESULTS.md, "Where masking's time goes".
    */
   sealEntries(items: readonly EntryItem[]): Put[] {
-    const n = items.length;
-    if (n === 0) return [];
-    // Upper bounds (UTF-8 takes at most 3 bytes a UTF-16 unit): one pass over the strings.
-    let plainLength = 0;
-    let aadLength = 0;
-    for (const it of items) {
-      plainLength += SALT_LENGTH + 3 * it.value.length;
-      aadLength += VALUE_AAD_PREFIX.length + 3 * it.commit.length;
-    }
-    const keys = Buffer.allocUnsafe(32 * n);
-    const prefix = Buffer.allocUnsafe(ITEM_HEADER * n);
-    const plain = Buffer.allocUnsafe(plainLength);
-    const aad = Buffer.allocUnsafe(aadLength);
-    const plainEnds = new Uint32Array(n);
-    const aadEnds = new Uint32Array(n);
-    let p = 0;
-    let a = 0;
-    for (let i = 0; i < n; i++) {
-      const it = items[i] as EntryItem;
-      keys.set(it.k.key, 32 * i);
-      const h = ITEM_HEADER * i;
-      const start = p;
-      plain.set(it.salt, p);
-      p += SALT_LENGTH;
-      p += plain.write(it.value, p, "utf8");
-      plainEnds[i] = p;
-      prefix.writeUInt16BE(it.n, h);
-      prefix.set(idBytes(it.k), h + 2);
-      prefix.writeUInt32BE(SEAL_OVERHEAD + p - start, h + 2 + 2 * ID_LENGTH);
-      a += aad.write(VALUE_AAD_PREFIX, a, "latin1");
-      a += aad.write(it.commit, a, "utf8");
-      aadEnds[i] = a;
-    }
-    const sealed = sealBatch({
-      keys,
-      nonces: randomBytes(12 * n),
-      plain: plain.subarray(0, p),
-      plainEnds,
-      aad: aad.subarray(0, a),
-      aadEnds,
-      prefix,
-      prefixLength: ITEM_HEADER,
+    const { sealed, ends } = sealItems(items, ITEM_HEADER, (out, at, it, sealLength) => {
+      out.writeUInt16BE(it.n, at);
+      out.set(idBytes(it.k), at + 2);
+      out.writeUInt32BE(sealLength, at + 2 + 2 * ID_LENGTH);
     });
     const puts: Put[] = [];
     let from = 0;
-    let at = 0;
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < items.length; i++) {
       const it = items[i] as EntryItem;
-      const end = plainEnds[i] as number;
-      at += ITEM_HEADER + SEAL_OVERHEAD + end - prev;
-      prev = end;
       const next = items[i + 1];
       if (next === undefined || next.index !== it.index) {
-        puts.push({ key: entryKey(it.index), value: sealed.subarray(from, at) });
-        from = at;
+        const end = ends[i] as number;
+        puts.push({ key: entryKey(it.index), value: sealed.subarray(from, end) });
+        from = end;
       }
     }
     return puts;
@@ -758,6 +670,67 @@ export function vaultPrivateKey(pub: string, priv: Uint8Array): KeyObject {
 }
 
 /** The key-encryption key of an envelope: HKDF-SHA-256 of the X25519 shared secret. */
+/**
+ * Seals `items` with one AES-256-GCM call for them all (one native pass when built,
+ * src/store/aead.ts): each item's salt and value under its data key, with the value AAD of its
+ * commitment, behind a header of `headerLength` bytes that `header` writes (it is given the
+ * seal's length). Returns the sealed bytes, item after item, and where each item ends in them.
+ * (measured) One call for the batch instead of a createCipheriv per value: 0.8 µs of CPU a
+ * value against 7.5.
+ */
+function sealItems<T extends SealItem>(
+  items: readonly T[],
+  headerLength: number,
+  header: (out: Buffer, at: number, item: T, sealLength: number) => void,
+): { sealed: Uint8Array; ends: Uint32Array } {
+  const n = items.length;
+  const ends = new Uint32Array(n);
+  if (n === 0) return { sealed: EMPTY, ends };
+  // Upper bounds (UTF-8 takes at most 3 bytes a UTF-16 unit): one pass over the strings.
+  let plainLength = 0;
+  let aadLength = 0;
+  for (const it of items) {
+    plainLength += SALT_LENGTH + 3 * it.value.length;
+    aadLength += VALUE_AAD_PREFIX.length + 3 * it.commit.length;
+  }
+  const keys = Buffer.allocUnsafe(32 * n);
+  const prefix = Buffer.allocUnsafe(headerLength * n);
+  const plain = Buffer.allocUnsafe(plainLength);
+  const aad = Buffer.allocUnsafe(aadLength);
+  const plainEnds = new Uint32Array(n);
+  const aadEnds = new Uint32Array(n);
+  let p = 0;
+  let a = 0;
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    const it = items[i] as T;
+    keys.set(it.k.key, 32 * i);
+    const start = p;
+    plain.set(it.salt, p);
+    p += SALT_LENGTH;
+    p += plain.write(it.value, p, "utf8");
+    plainEnds[i] = p;
+    const sealLength = SEAL_OVERHEAD + p - start;
+    header(prefix, headerLength * i, it, sealLength);
+    end += headerLength + sealLength;
+    ends[i] = end;
+    a += aad.write(VALUE_AAD_PREFIX, a, "latin1");
+    a += aad.write(it.commit, a, "utf8");
+    aadEnds[i] = a;
+  }
+  const sealed = sealBatch({
+    keys,
+    nonces: randomBytes(12 * n),
+    plain: plain.subarray(0, p),
+    plainEnds,
+    aad: aad.subarray(0, a),
+    aadEnds,
+    prefix,
+    prefixLength: headerLength,
+  });
+  return { sealed, ends };
+}
+
 function kek(shared: Uint8Array, ephPub: Uint8Array): Uint8Array {
   return new Uint8Array(hkdfSync("sha256", shared, ephPub, "logseal-vault/v1 wrap", 32));
 }
