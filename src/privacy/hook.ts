@@ -144,20 +144,12 @@ export class PrivacyHook implements AppendTransform {
     // the key: the batch that drew it may have failed).
     const places = new Map<SubjectKey, number[]>();
     const items: EntryItem[] = [];
-    for (let i = 0; i < count; i++) {
-      const list = secrets[i];
-      const index = indexes[i];
-      if (list === undefined || index === undefined) continue;
-      for (let n = 0; n < list.length; n++) {
-        const s = list[n] as MaskedSecret;
-        const k = dataKeys.get(s.subject);
-        if (k === undefined) continue;
-        const at = places.get(k);
-        if (at === undefined) places.set(k, [index, n]);
-        else at.push(index, n);
-        items.push({ k, commit: s.commit, value: s.value, salt: s.salt, index, n });
-      }
-    }
+    forEachSecret(indexes, secrets, dataKeys, (s, k, index, n) => {
+      const at = places.get(k);
+      if (at === undefined) places.set(k, [index, n]);
+      else at.push(index, n);
+      items.push({ k, commit: s.commit, value: s.value, salt: s.salt, index, n });
+    });
     // All the batch's values sealed in one call (one native AES-256-GCM pass when built).
     for (const put of vault.sealEntries(items)) p.push(put);
     for (const [k, at] of places) p.push(vault.keyRecord(k, at));
@@ -174,24 +166,39 @@ export class PrivacyHook implements AppendTransform {
   ): Put[] {
     const written = new Set<string>();
     const items: SealItem[] = [];
-    for (let i = 0; i < secrets.length; i++) {
-      const list = secrets[i];
-      const index = indexes[i];
-      if (list === undefined || index === undefined) continue;
-      for (let n = 0; n < list.length; n++) {
-        const s = list[n] as MaskedSecret;
-        const k = dataKeys.get(s.subject);
-        if (k === undefined) continue;
-        if (!written.has(s.subject)) {
-          written.add(s.subject);
-          p.push(k.put);
-          if (k.records[0] !== k.put.key) k.records.unshift(k.put.key);
-        }
-        items.push({ k, commit: s.commit, value: s.value, salt: s.salt });
-        p.push({ key: placeKey(k.sid, index, n), value: EMPTY });
+    forEachSecret(indexes, secrets, dataKeys, (s, k, index, n) => {
+      if (!written.has(s.subject)) {
+        written.add(s.subject);
+        p.push(k.put);
+        if (k.records[0] !== k.put.key) k.records.unshift(k.put.key);
       }
-    }
+      items.push({ k, commit: s.commit, value: s.value, salt: s.salt });
+      p.push({ key: placeKey(k.sid, index, n), value: EMPTY });
+    });
     for (const put of vault.sealValues(items)) p.push(put);
     return p;
+  }
+}
+
+/**
+ * Calls `f` for each value to seal, in entry order: the secret, its subject's data key, the
+ * entry's index and the value's position `n` in the entry's `$masked` (entries without an
+ * index, and subjects without a key, are skipped).
+ */
+function forEachSecret(
+  indexes: ReadonlyArray<number | undefined>,
+  secrets: ReadonlyArray<MaskedSecret[] | undefined>,
+  dataKeys: ReadonlyMap<string, SubjectKey>,
+  f: (s: MaskedSecret, k: SubjectKey, index: number, n: number) => void,
+): void {
+  for (let i = 0; i < secrets.length; i++) {
+    const list = secrets[i];
+    const index = indexes[i];
+    if (list === undefined || index === undefined) continue;
+    for (let n = 0; n < list.length; n++) {
+      const s = list[n] as MaskedSecret;
+      const k = dataKeys.get(s.subject);
+      if (k !== undefined) f(s, k, index, n);
+    }
   }
 }
