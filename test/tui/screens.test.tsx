@@ -18,6 +18,13 @@ afterAll(async () => {
 
 const selectedLine = (f: string) => f.split("\n").find((l) => l.startsWith(">")) ?? "";
 
+/** Waits for the app's first frame, then opens the controls screen (6): its first frame. */
+async function openControls(r: ReturnType<typeof renderApp>): Promise<string> {
+  await waitFor(r.lastFrame, (f) => f.includes("[FOLLOW]"));
+  await type(r.stdin, "6");
+  return waitFor(r.lastFrame, (f) => f.includes("Annex A, all time"));
+}
+
 describe("events screen", () => {
   it("opens at the tail following, detaches on k with +N new, G re-attaches", async () => {
     const source = new LocalSource(s.log, { owned: false });
@@ -206,9 +213,7 @@ describe("other screens", () => {
     const source = new LocalSource(s.log, { owned: false });
     const r = renderApp(source, s.log, { rows: 30, columns: 120 });
     try {
-      await waitFor(r.lastFrame, (f) => f.includes("[FOLLOW]"));
-      await type(r.stdin, "6");
-      await waitFor(r.lastFrame, (f) => f.includes("Annex A, all time"));
+      await openControls(r);
       // The organizational theme (header + 37), people (1 + 8), physical (1 + 14), then
       // technological: A.8.1, A.8.2, A.8.3.
       for (let i = 0; i < 38 + 9 + 15 + 3; i++) await type(r.stdin, "j");
@@ -233,9 +238,7 @@ describe("other screens", () => {
     const source = new LocalSource(s.log, { owned: false });
     const r = renderApp(source, s.log, { rows: 30, columns: 120 });
     try {
-      await waitFor(r.lastFrame, (f) => f.includes("[FOLLOW]"));
-      await type(r.stdin, "6");
-      await waitFor(r.lastFrame, (f) => f.includes("Annex A, all time"));
+      await openControls(r);
       // Four keys in one chunk, run before React renders again: each moves from where the
       // one before left the selection (the organizational header, then A.5.1 … A.5.4).
       r.stdin.write("jjjj");
@@ -279,9 +282,7 @@ describe("other screens", () => {
     const source = new LocalSource(s.log, { owned: false });
     const r = renderApp(source, s.log, { rows: 30, columns: 120 }, soa);
     try {
-      await waitFor(r.lastFrame, (f) => f.includes("[FOLLOW]"));
-      await type(r.stdin, "6");
-      let f = await waitFor(r.lastFrame, (f) => f.includes("Annex A, all time"));
+      let f = await openControls(r);
       expect(f).toContain("SoA: 92 applicable, 1 excluded");
       // Excluded: said in words, never a gap; its theme counts it apart.
       expect(f).toMatch(/^ +A\.5\.1 +- +excluded +Policies/m);
