@@ -1,7 +1,9 @@
 /**
- * Which lineage edges an event asserts (formats/lineage.md, "Edges"). The indexer, the reindexer
- * and the proof cross-check all use this one function, so an edge in an answer can be checked
- * against the leaf it cites.
+ * Which lineage edges an event asserts (formats/lineage.md, "Edges"). The proof cross-check
+ * (proofs.ts) uses this function, so an edge in an answer can be checked against the leaf it
+ * cites. The indexer applies the same rules to dictionary ids, read from the leaf in place
+ * (`Builder#edges` in indexer.ts, kept in step with this file); test/lineage's reference index,
+ * built from `lineageEdges` alone, checks that the two agree.
  *
  * With I = inputs, O = outputs and a = asset:
  *   - an event with outcome `denied` asserts no edge (nothing was read or produced);
@@ -32,8 +34,8 @@ export function lineageEdges(event: IndexedFields, index: number): EdgePair[] {
   return out;
 }
 
-/** Calls `fn` for each edge of {@link lineageEdges}, in the same order, without allocating. */
-export function forEachEdge(
+/** Calls `fn` for each edge of {@link lineageEdges}, in the same order. */
+function forEachEdge(
   event: IndexedFields,
   index: number,
   fn: (from: string, to: string) => void,

@@ -135,7 +135,10 @@ class Builder {
     });
   }
 
-  /** The edges of the entry in `#ids` (formats/lineage.md, "Edges"; as `forEachEdge`). */
+  /**
+   * The edges of the entry in `#ids` (formats/lineage.md, "Edges"): the rules of edges.ts's
+   * `forEachEdge` on dictionary ids; keep the two in step.
+   */
   #edges(index: number): void {
     const x = this.#ids;
     const ins = x.inputs;
