@@ -55,13 +55,13 @@ export const valueKey = (commit: string) =>
  * Layout 2 (formats/storage.md, "Vault"): `v/e/<index:16>`, the sealed values of entry `index`,
  * one item each: `n(u16) || kid(16) || sid(16) || len(u32) || seal(data key, salt || value)`.
  */
-export const entryKey = (index: number) => `v/e/${String(index).padStart(16, "0")}`;
+const entryKey = (index: number) => `v/e/${String(index).padStart(16, "0")}`;
 /**
  * Layout 2: `v/k/<sid>/<kid>/<index:16>`, the subject's wrapped data key followed by the places
  * (varint pairs: entry index − `<index>`, position in `$masked`) of its values that one append
  * batch sealed under it; `<index>` is the first of them. Empty once destroyed.
  */
-export const keyRecordKey = (sid: string, kid: string, index: number) =>
+const keyRecordKey = (sid: string, kid: string, index: number) =>
   `v/k/${sid}/${kid}/${String(index).padStart(16, "0")}`;
 /** Layout 1: `v/x/<sid>/<index:16>/<n:4>`: entry `index` holds the subject's value in `$masked[n]`. */
 export const placeKey = (sid: string, index: number, n: number) =>
@@ -392,25 +392,9 @@ export class Vault {
     return out;
   }
 
-  /** The sealed record of a value: `kid || sid || seal(key, salt || value)`. */
-  sealValue(k: DataKey, commit: string, value: string, salt: Uint8Array): Put {
-    // (measured) One buffer for salt and value, the AAD written into a reused buffer, and the
-    // record's 32-byte prefix copied from the key's cached bytes: the seal's allocations were a
-    // good part of the garbage collector's share (15%) of appending the planted corpus.
-    const bytes = Buffer.byteLength(value, "utf8");
-    const plain = Buffer.allocUnsafe(SALT_LENGTH + bytes);
-    plain.set(salt, 0);
-    plain.write(value, SALT_LENGTH, "utf8");
-    const sealed = seal(k.key, plain, valueAad(commit));
-    const out = new Uint8Array(2 * ID_LENGTH + sealed.length);
-    out.set(idBytes(k), 0);
-    out.set(sealed, 2 * ID_LENGTH);
-    return { key: valueKey(commit), value: out };
-  }
-
   /**
-   * The sealed records of `items`, as {@link sealValue} writes each (the same bytes but the
-   * random nonces), with one AES-256-GCM call for them all (src/store/aead.ts).
+   * The layout-1 records of `items`, one a value, `kid || sid || seal(key, salt || value)`,
+   * sealed with one AES-256-GCM call for them all (src/store/aead.ts).
    */
   sealValues(items: readonly SealItem[]): Put[] {
     const { sealed, ends } = sealItems(items, 2 * ID_LENGTH, (out, at, it) => {
@@ -669,7 +653,6 @@ export function vaultPrivateKey(pub: string, priv: Uint8Array): KeyObject {
   });
 }
 
-/** The key-encryption key of an envelope: HKDF-SHA-256 of the X25519 shared secret. */
 /**
  * Seals `items` with one AES-256-GCM call for them all (one native pass when built,
  * src/store/aead.ts): each item's salt and value under its data key, with the value AAD of its
@@ -731,6 +714,7 @@ function sealItems<T extends SealItem>(
   return { sealed, ends };
 }
 
+/** The key-encryption key of an envelope: HKDF-SHA-256 of the X25519 shared secret. */
 function kek(shared: Uint8Array, ephPub: Uint8Array): Uint8Array {
   return new Uint8Array(hkdfSync("sha256", shared, ephPub, "logseal-vault/v1 wrap", 32));
 }
