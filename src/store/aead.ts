@@ -14,7 +14,7 @@
  * 5.7: 0.81 µs of CPU a value native against 7.5 µs with createCipheriv (the cipher object,
  * setAAD/update/final/getAuthTag and their Buffers, not AES itself).
  */
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { createCipheriv } from "node:crypto";
 import { type AddonLoad, addonPaths, loadAddon } from "../native-addon.js";
 
 const KEY = 32;
@@ -56,7 +56,7 @@ export interface SealBatch {
 
 const ADDON = "native/aead/build/Release/logseal_aead.node";
 
-export const aeadAddonPaths: readonly string[] = addonPaths(ADDON);
+const aeadAddonPaths: readonly string[] = addonPaths(ADDON);
 
 /** The outcome of {@link loadNativeAead}. */
 export type AeadLoad = AddonLoad<NativeAead>;
@@ -180,21 +180,6 @@ export function sealBatchNode(b: SealBatch): Uint8Array {
     a0 = a1;
   }
   return out;
-}
-
-/** The reference opening: null if the key, the associated data or the bytes are wrong. */
-export function openNode(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
-  if (sealed.length < NONCE + TAG) return null;
-  try {
-    const d = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, NONCE));
-    d.setAAD(aad);
-    d.setAuthTag(sealed.subarray(sealed.length - TAG));
-    const body = d.update(sealed.subarray(NONCE, sealed.length - TAG));
-    d.final();
-    return new Uint8Array(body.buffer, body.byteOffset, body.length);
-  } catch {
-    return null;
-  }
 }
 
 const loaded: AeadLoad =
