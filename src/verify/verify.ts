@@ -71,9 +71,10 @@ export interface VerifyOptions {
    */
   workers?: number;
   /**
-   * Give back the memory the read leaves resident (`memory.ts`): the store's mapped tables every
-   * `PAGE_OUT_EVERY` (16,384) entries read, the Buffers of the values read once they pass 24 MB (checked every
-   * `COLLECT_EVERY`, 8,192, entries), and the tables and the heap's free pages at the end. For a
+   * Give back the memory the read leaves resident (`memory.ts`): the store's mapped tables
+   * every `PAGE_OUT_EVERY` (16,384) entries read, the Buffers of the values read once they pass
+   * 24 MB (checked every `COLLECT_EVERY`, 8,192, entries), and the tables and the heap's free
+   * pages at the end. For a
    * process that goes on running (the TUI), not a CLI run.
    */
   releaseMemory?: boolean;
