@@ -9,9 +9,9 @@
  * finds exactly what running every family finds.
  *
  * (measured) On the clean corpus the previous gate (a census of the text's characters, now
- * removed) let the phone detector run on 3.9 strings an event, the IBAN one on 2.2, IPv6 on 2.0, the SSN one on 1.8, the AWS
- * secret one on 5.4 and the generic secret one on 5.3, each a scan of its own; the census
- * itself cost 4-6 µs of CPU an event. This pass costs less and keeps most of those scans away.
+ * removed) let the phone detector run on 3.9 strings an event, the IBAN one on 2.2, IPv6 on
+ * 2.0, the SSN one on 1.8, the AWS secret one on 5.4 and the generic secret one on 5.3, each a
+ * scan of its own; the census itself cost 4-6 µs of CPU an event. This pass costs less and keeps most of those scans away.
  *
  * No allocation: the state is in locals, the result a small integer.
  */
