@@ -1,9 +1,9 @@
 /**
- * Group commit: the requests that arrive while one `Log.append` is being prepared are written
+ * Group commit: the requests that arrive while one append is being prepared are written
  * together by the next one, as one atomic LevelDB batch.
  *
- *   submit(events) ─▶ queue ─▶ [ take whole requests up to maxBatchEvents ] ─▶ Log.append
- *                                                                    │ durable
+ *   submit(events) ─▶ queue ─▶ [ whole requests up to maxBatchEvents ] ─▶ Log.appendPrepared
+ *                                                                 │ durable   (or Log.append)
  *                       resolve each request with its own indexes ◀──┘
  *
  * - Requests come prepared by the ingest workers (masked, encoded, hashed: src/prepare.ts) and
@@ -18,7 +18,7 @@
  * - Every event was validated (schema, size) before it was submitted, so a batch fails only on
  *   a store error. If a batch of several requests fails anyway, each request is retried alone,
  *   so one bad request never fails another.
- * - A request is acknowledged only when `Log.append` has returned: the batch is in LevelDB's
+ * - A request is acknowledged only when its append has returned: the batch is in LevelDB's
  *   write-ahead log, which survives the death of the process (`kill -9`).
  * - The queue is bounded in events: beyond `maxQueueEvents`, `submit` refuses with
  *   `E_SERVER_BUSY` (HTTP 503 with Retry-After) instead of letting latency grow without bound.
@@ -56,7 +56,11 @@ export interface Submitted {
 }
 
 interface Pending {
-  /** Raw events for `Log.append` (denials, erasures), or a request prepared by the ingest pool. */
+  /**
+   * A request prepared by the ingest pool, or raw events for `Log.append`: the server's own
+   * (denials, erasures, reveals) and the requests of a log whose transforms cannot be prepared
+   * apart (see ingest-pool.ts).
+   */
   events: readonly unknown[] | PreparedEvents;
   count: number;
   queuedAt: number;

@@ -1,12 +1,16 @@
 /**
- * Where request bodies are decoded, split and validated: in worker threads when they start
- * (the built package), else on the main thread (TypeScript sources without a loader in the
- * workers, as under vitest, or `workers: 0`).
+ * Where request bodies are decoded, split, validated and prepared (src/prepare.ts: masking,
+ * controls, leaf encoding and hashes): in worker threads when they start (the built package),
+ * else on the main thread (TypeScript sources without a loader in the workers, as under vitest,
+ * or `workers: 0`).
  *
- * The main thread then only parses the workers' JSON, appends and answers: on two cores the
- * JSON scan and schema checks of a request cost more than its append (measured on this
- * machine, per event: scan and parse 12 µs, validate 14 µs, JSON.parse of the result 2 µs,
- * Log.append in batches of 1000 34 µs, under a load average of 12).
+ * The main thread then only appends what the workers prepared (`Log.appendPrepared`, the
+ * buffers transferred, not copied) and answers. A log with a transform that has no pure part
+ * (no `portable()`) gets validated events instead, as the JSON of the request's own text, for
+ * `Log.append`. Why off the main thread (measured on this machine before the prepare moved
+ * here, per event: scan and parse 12 µs, validate 14 µs, Log.append in batches of 1000 34 µs,
+ * load 12): on two cores the checks of a request cost about as much as its append, and the
+ * main thread is the single writer.
  */
 import { Worker } from "node:worker_threads";
 import { type ErrorCode, LogsealError } from "../errors.js";
@@ -18,7 +22,7 @@ import type { IngestJob, IngestReply, IngestWorkerData } from "./ingest-worker.j
 const here = import.meta.url;
 
 /** A request's events: prepared for `Log.appendPrepared`, or validated for `Log.append`. */
-export type Ingested = PreparedEvents | EventInput[];
+type Ingested = PreparedEvents | EventInput[];
 
 interface Pending {
   resolve: (events: Ingested) => void;
