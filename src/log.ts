@@ -56,6 +56,7 @@ import {
 import { generateSigner, parseSkey, type Signer, signCheckpoint } from "./note/index.js";
 import {
   concatPrepared,
+  type EncodedRecords,
   encodeEvents,
   type PortableStep,
   type PreparedEvents,
@@ -1013,19 +1014,6 @@ interface RightEdge {
   bundle: Uint8Array;
   /** The partial tile of each level that has one, keyed `${level}/${index}`. */
   tiles: Map<string, Uint8Array>;
-}
-
-/**
- * New leaves as entry-bundle records, `uint16_be(len) || leaf` each, back to back: written so
- * by the append path, so that the bundles to store and the batch leaf hashing read the same
- * bytes without copying them.
- */
-interface EncodedRecords {
-  records: Uint8Array;
-  /** Where record i ends in `records`. */
-  ends: Float64Array;
-  /** Some leaf is over MAX_LEAF_SIZE (its record has no valid length prefix). */
-  oversize: boolean;
 }
 
 function isPrepared(input: readonly unknown[] | PreparedEvents): input is PreparedEvents {

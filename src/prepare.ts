@@ -43,12 +43,8 @@ export type PrepareSpec = readonly PortableStep[];
  * leaf`, back to back; record i ends at `ends[i]`), their leaf hashes, their ids and what each
  * transform carries to its writer half. Its buffers are its own (transferable).
  */
-export interface PreparedEvents {
+export interface PreparedEvents extends Readonly<EncodedRecords> {
   readonly count: number;
-  readonly records: Uint8Array;
-  readonly ends: Float64Array;
-  /** Some leaf is over MAX_LEAF_SIZE (its record has no valid length prefix; `hashes` null). */
-  readonly oversize: boolean;
   /** `count` leaf hashes back to back, or null when `oversize`. */
   readonly hashes: Uint8Array | null;
   readonly ids: ReadonlyArray<string | undefined>;
@@ -61,10 +57,23 @@ export interface PreparedEvents {
   readonly locations?: ReadonlyArray<Location | undefined>;
 }
 
+/**
+ * New leaves as entry-bundle records, `uint16_be(len) || leaf` each, back to back: written so
+ * by the append path, so that the bundles to store and the batch leaf hashing read the same
+ * bytes without copying them.
+ */
+export interface EncodedRecords {
+  records: Uint8Array;
+  /** Where record i ends in `records`. */
+  ends: Float64Array;
+  /** Some leaf is over MAX_LEAF_SIZE (its record has no valid length prefix). */
+  oversize: boolean;
+}
+
 /** The leaves of a batch, encoded by {@link encodeEvents}. */
 export interface EncodedEvents {
   /** Absent when `at` is not a valid timestamp (every event was still validated). */
-  encoded?: { records: Uint8Array; ends: Float64Array; oversize: boolean };
+  encoded?: EncodedRecords;
   ids: Array<string | undefined>;
 }
 
