@@ -112,9 +112,10 @@ export interface AppendTransform {
   /**
    * The writer part of `apply` for inputs whose pure part ran elsewhere: `carried` is what that
    * part carried for this transform (by its name), one item per input. None: the transform is
-   * all pure.
+   * all pure. It adds puts only through `placed`, once the entries have their indexes (the
+   * vault's records name them).
    */
-  resume?(carried: ReadonlyArray<unknown> | undefined): Pick<TransformResult, "puts" | "placed">;
+  resume?(carried: ReadonlyArray<unknown> | undefined): Pick<TransformResult, "placed">;
 }
 
 export interface TransformContext {
@@ -448,17 +449,6 @@ export class Log {
     /** Extra puts per input, from the transforms. */
     let sidePuts: Array<Put[] | undefined> | undefined;
     const placers: Array<NonNullable<TransformResult["placed"]>> = [];
-    const addPuts = (r: Pick<TransformResult, "puts">, n: number) => {
-      if (r.puts === undefined) return;
-      sidePuts ??= new Array(n);
-      for (let i = 0; i < n; i++) {
-        const p = r.puts[i];
-        if (p === undefined || p.length === 0) continue;
-        const list = sidePuts[i];
-        if (list === undefined) sidePuts[i] = [...p];
-        else list.push(...p);
-      }
-    };
     let count: number;
     let ids: ReadonlyArray<string | undefined>;
     let encoded: EncodedRecords | undefined;
@@ -468,9 +458,8 @@ export class Log {
     if (isPrepared(input)) {
       count = input.count;
       for (const t of this.#transforms) {
-        const r = t.resume?.(input.carried[t.name]) ?? {};
-        if (r.placed !== undefined) placers.push(r.placed);
-        addPuts(r, count);
+        const placed = t.resume?.(input.carried[t.name]).placed;
+        if (placed !== undefined) placers.push(placed);
       }
       ids = input.ids;
       encoded = { records: input.records, ends: input.ends, oversize: input.oversize };
@@ -488,7 +477,15 @@ export class Log {
         }
         values = r.values;
         if (r.placed !== undefined) placers.push(r.placed);
-        addPuts(r, values.length);
+        if (r.puts === undefined) continue;
+        sidePuts ??= new Array(values.length);
+        for (let i = 0; i < values.length; i++) {
+          const p = r.puts[i];
+          if (p === undefined || p.length === 0) continue;
+          const list = sidePuts[i];
+          if (list === undefined) sidePuts[i] = [...p];
+          else list.push(...p);
+        }
       }
       count = values.length;
       const e = encodeEvents(values, at, options.locate);
