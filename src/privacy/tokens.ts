@@ -33,7 +33,7 @@ const RULES: readonly Rule[] = [
     // GitHub: ghp_ (classic PAT), gho_ (OAuth), ghu_ (user-to-server), ghs_ (server-to-server),
     // ghr_ (refresh): 36 base62 characters today, up to 255 announced; github_pat_ (fine-grained).
     kind: "github-token",
-    prefilter: ["gh"],
+    prefilter: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
     re: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])/g,
   },
   {
@@ -77,11 +77,16 @@ const RULES: readonly Rule[] = [
 ];
 
 /**
- * Every rule's prefix, in one expression: each match names the rules it may start. Matches
- * are searched from each match's start + 1, so that overlapping prefixes are all seen.
+ * Every rule's prefix (its `prefilter`), in one expression: each match names the rules it may
+ * start. Matches are searched from each match's start + 1, so that overlapping prefixes are all
+ * seen. Built from the rules, so that a rule cannot be left out of it.
  */
-const HINTS =
-  /AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|k_live_|k_test_|AIza|eyJ/g;
+const HINTS = new RegExp(
+  RULES.flatMap((r) => r.prefilter)
+    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("|"),
+  "g",
+);
 
 /** The bit of RULES' rules that the prefix `hint` (a match of HINTS) may start. */
 function hintRules(hint: string): number {
