@@ -6,11 +6,12 @@
 import type { IncomingMessage } from "node:http";
 import { fromUtf8 } from "../bytes.js";
 import { checkControlIds } from "../controls/policy.js";
-import { LogsealError } from "../errors.js";
+import { LogsealError, withLocation } from "../errors.js";
 import {
   completeEvent,
   type EventInput,
   encodeLeaf,
+  leafTooLarge,
   MAX_LEAF_SIZE,
   parseEventsText,
   validateEvent,
@@ -84,32 +85,8 @@ export async function readBodyText(req: IncomingMessage, maxBytes: number): Prom
  *   E_EVENT_TOO_LARGE (with the line), E_INPUT_TOO_LARGE (more than `maxEvents` events)
  */
 export function parseRequestEvents(text: string, maxEvents: number, now: number): EventInput[] {
-  return checkRequestEvents(text, maxEvents, now).inputs;
-}
-
-/** The events of a request as parsed and as validated, with their lines. */
-export interface CheckedEvents {
-  /** The values as parsed (what `Log.append` is given, which validates them itself). */
-  values: unknown[];
-  /** The same values as `validateEvent` returned them. */
-  inputs: EventInput[];
-  /** The line of each event in the request. */
-  lines: number[];
-}
-
-/** {@link parseRequestEvents}, keeping the values as parsed and their lines too. */
-export function checkRequestEvents(text: string, maxEvents: number, now: number): CheckedEvents {
-  const items = parseEventsText(text);
-  if (items.length > maxEvents) {
-    throw new LogsealError(
-      "E_INPUT_TOO_LARGE",
-      `the request holds ${items.length} events: the limit is ${maxEvents} per request`,
-      { details: { events: items.length, limit: maxEvents } },
-    );
-  }
-  const values: unknown[] = new Array(items.length);
+  const items = requestItems(text, maxEvents);
   const inputs: EventInput[] = new Array(items.length);
-  const lines: number[] = new Array(items.length);
   for (let i = 0; i < items.length; i++) {
     const { value, line } = items[i] as { value: unknown; line: number };
     // Control ids first, so that a 2013 id is answered with its 2022 successor.
@@ -129,19 +106,32 @@ export function checkRequestEvents(text: string, maxEvents: number, now: number)
         throw e;
       }
     }
-    values[i] = value;
     inputs[i] = input;
-    lines[i] = line;
   }
-  return { values, inputs, lines };
+  return inputs;
+}
+
+/** The values of a request text with their lines, at most `maxEvents` of them. */
+function requestItems(text: string, maxEvents: number): Array<{ value: unknown; line: number }> {
+  const items = parseEventsText(text);
+  if (items.length > maxEvents) {
+    throw new LogsealError(
+      "E_INPUT_TOO_LARGE",
+      `the request holds ${items.length} events: the limit is ${maxEvents} per request`,
+      { details: { events: items.length, limit: maxEvents } },
+    );
+  }
+  return items;
 }
 
 /**
- * A request body checked ({@link checkRequestEvents}) and prepared for `Log.appendPrepared`
- * by `preparer` (the log's transforms' pure parts, the encoding, the leaf hashes), stamped
- * `now`: on an ingest worker, or on the main thread when there is none.
- * @throws LogsealError as checkRequestEvents, then as `Log.append` for the same values (with
- *   the line)
+ * A request body prepared for `Log.appendPrepared` by `preparer` (the log's transforms' pure
+ * parts, the validation and encoding, the leaf hashes), stamped `now`: on an ingest worker, or
+ * on the main thread when there is none. The preparer validates each event as `Log.append`
+ * does, so there is no check of its own before it (that was each event validated twice); a
+ * leaf over the size limit is refused here, before the request is queued.
+ * @throws LogsealError E_INPUT_JSON, E_INPUT_EMPTY, E_INPUT_TOO_LARGE, then as `Log.append`
+ *   for the same values (E_CONTROL_UNKNOWN, E_EVENT_INVALID, E_EVENT_TOO_LARGE), with the line
  */
 export function prepareRequest(
   body: Uint8Array,
@@ -149,8 +139,22 @@ export function prepareRequest(
   now: number,
   preparer: Preparer,
 ): PreparedEvents {
-  const { values, lines } = checkRequestEvents(decodeBody(body), maxEvents, now);
-  return preparer.prepare(values, now, (i) => ({ line: lines[i] as number }));
+  const items = requestItems(decodeBody(body), maxEvents);
+  const locate = (i: number) => ({ line: (items[i] as { line: number }).line });
+  const prepared = preparer.prepare(
+    items.map((it) => it.value),
+    now,
+    locate,
+  );
+  if (prepared.oversize) {
+    for (let i = 0, from = 0; i < prepared.count; i++) {
+      const end = prepared.ends[i] as number;
+      const size = end - from - 2; // the record's 2-byte length prefix
+      if (size > MAX_LEAF_SIZE) throw withLocation(leafTooLarge(size), locate(i));
+      from = end;
+    }
+  }
+  return prepared;
 }
 
 /**
