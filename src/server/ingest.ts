@@ -161,7 +161,7 @@ export function prepareRequest(
  * The events of a request text that {@link parseRequestEvents} accepted, as the text of one
  * JSON array of them, made of the request's own text: the text itself when it is an array, the
  * one object in brackets, or the non-blank JSON lines joined with commas. `JSON.parse` of it
- * gives the same values as `parseEventsText` (the scan has ruled out duplicate keys), so the
+ * gives the same values as `parseEventsText` (which has ruled out duplicate keys), so the
  * ingest worker sends this back instead of re-serialising what it parsed. The append path
  * validates them again, as it does every value (the validated copies add `v: 1` only).
  * @param count how many events parseRequestEvents found in `text`

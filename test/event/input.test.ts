@@ -205,3 +205,61 @@ describe("scanJson agrees with JSON.parse", () => {
     expect(scanJson(deep, 0, deep.length).ok).toBe(true);
   });
 });
+
+describe("parseEventsText: repeated keys without a scan", () => {
+  // A clean text is only JSON.parse'd; repeated keys are found by counting ":" (input.ts,
+  // parseUnique). These are the cases that count could get wrong.
+  it.each([
+    ['{"a":"x:y","a":"z"}', "a"], // the dropped member's value held a ":"
+    ['{"a":"z","a":"x:y"}', "a"],
+    ['{"a":{"x":1,"y":{"z":2}},"a":3}', "a"], // the dropped value held members
+    ['{"k:":1,"k\\u003a":2}', "k:"], // the same key once plain, once escaped
+    ['{"\\u003A":1,":":2}', ":"],
+    ['{"__proto__":1,"__proto__":2}', "__proto__"],
+    ['{"a":[{"b":1,"b":2}]}', "b"],
+    ['{"a:b":"c:d","a:b":"e"}', "a:b"],
+  ])("%j", (text, key) => {
+    expect(fails(text).message).toContain(`duplicate key ${JSON.stringify(key)}`);
+    expect(fails(`{"ok":1}\n${text}`).location?.line).toBe(2);
+    expect(fails(`[{"ok":1},\n${text}]`).location?.line).toBe(2);
+  });
+  it("accepts colons and escapes that repeat nothing", () => {
+    const text = '{"a:":"b:c","\\u003a":"\\u003a:","n":{"x:y":[":",{"z":"::"}]}}';
+    expect(parseEventsText(text)[0]?.value).toEqual(JSON.parse(text));
+    expect(parseEventsText(`${text}\n${text}`)).toHaveLength(2);
+  });
+  it("deeper than it counts, the scanner decides", () => {
+    const deep = (inner: string) => `{"d":${'{"a":'.repeat(100)}${inner}${"}".repeat(100)}}`;
+    expect(parseEventsText(deep("1"))).toHaveLength(1);
+    expect(parseEventsText(`${deep("1")}\n${deep("2")}`)).toHaveLength(2);
+    expect(fails(deep('{"x":1,"x":2}')).message).toContain('duplicate key "x"');
+    expect(fails(`{"ok":1}\n${deep('{"x":1,"x":2}')}`).location?.line).toBe(2);
+  });
+  it("agrees with the scanner on random objects with a member repeated or not", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 4 }), fc.json({ maxDepth: 3 }), { minKeys: 1 }),
+        fc.nat(),
+        fc.boolean(),
+        fc.constantFrom("\n", ""),
+        (dict, at, repeat, newline) => {
+          const keys = Object.keys(dict);
+          const members = keys.map((k) => `${JSON.stringify(k)}:${dict[k]}`);
+          if (repeat) members.push(`${JSON.stringify(keys[at % keys.length])}:"x:y"`);
+          const text = `{${members.join(",")}}${newline}`;
+          const scan = scanJson(text, 0, text.length);
+          let error: unknown;
+          try {
+            parseEventsText(text);
+          } catch (e) {
+            error = e;
+          }
+          if (scan.ok) expect(error).toBeUndefined();
+          else expect((error as LogsealError).message).toContain(scan.reason);
+          expect(scan.ok).toBe(!repeat);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -321,6 +321,20 @@ describe("group commit", () => {
 
   it("answers 503 with Retry-After when the write queue is full, and stores only what it acknowledged", async () => {
     const w = await startTestServer({ maxQueueEvents: 300, maxBatchEvents: 200 });
+    // The first group commit is held in its preparation until the server has answered 503
+    // once, so the queue fills however fast the server is (10 s at most, then the test fails).
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+      setTimeout(r, 10_000).unref();
+    });
+    w.log.addContributor({
+      name: "hold",
+      puts: async () => {
+        await held;
+        return [];
+      },
+    });
     try {
       const bodies = Array.from({ length: 60 }, (_, r) =>
         Array.from({ length: 100 }, (_, i) => event(i, { id: `bp-${r}-${i}` })),
@@ -328,6 +342,7 @@ describe("group commit", () => {
       const responses = await Promise.all(
         bodies.map(async (b) => {
           const r = await post(w, b);
+          if (r.status === 503) release();
           return { status: r.status, retry: r.headers.get("retry-after"), body: b };
         }),
       );
