@@ -327,6 +327,20 @@ export class Log {
   #epoch = 0;
   /** The error of the last write that failed (the cause given to the appends refused after it). */
   #failure: unknown;
+  /**
+   * Id lookups started before their append is prepared ({@link prefetchIds}), by batch: the
+   * store's answer, and how many writes had completed when it was asked.
+   */
+  readonly #prefetched = new WeakMap<PreparedEvents, IdPrefetch>();
+  /** Writes completed so far (a prefetch sees every one up to its `writes`). */
+  #writes = 0;
+  /**
+   * The ids of the last {@link WRITTEN_KEPT} completed writes, oldest first, each with its
+   * number in {@link #writes}: what a prefetch started before one of them may have missed.
+   */
+  #written: Array<{ seq: number; ids: ReadonlyMap<string, number> }> = [];
+  /** The number of the newest write dropped from {@link #written} (0: none yet). */
+  #forgotten = 0;
   /** The store as the append being prepared sees it (see {@link #view}). */
   readonly #storeView: LevelStore;
   readonly #transforms: AppendTransform[] = [];
@@ -393,11 +407,39 @@ export class Log {
     batches: readonly PreparedEvents[],
     options: Omit<AppendOptions, "now"> = {},
   ): Promise<Appended[]> {
+    const prefetched: IdPrefetch[] = [];
+    for (const b of batches) {
+      const f = this.#prefetched.get(b);
+      if (f === undefined) break;
+      prefetched.push(f);
+      this.#prefetched.delete(b);
+    }
     return this.#pipelined(
-      () => this.#prepare(concatPrepared(batches), options),
+      () =>
+        this.#prepare(
+          concatPrepared(batches),
+          options,
+          prefetched.length === batches.length ? prefetched : undefined,
+        ),
       (p) => this.#write(p, options),
       options.onPrepared === undefined ? undefined : (p) => options.onPrepared?.(p.entries ?? []),
     );
+  }
+
+  /**
+   * Starts looking up the ids of a prepared batch in the store now, for the
+   * {@link appendPrepared} that will take it: a group commit queues requests, and their
+   * lookups then run on LevelDB's threads while they wait, instead of inside the prepare, where
+   * the next append waits for them. What the store gains meanwhile is not lost: the prepare
+   * also checks the ids of every write completed since the lookup was asked (and, as always,
+   * of the appends not yet written); it looks up afresh when those are no longer kept.
+   */
+  prefetchIds(batch: PreparedEvents): void {
+    const ids: string[] = [];
+    for (const id of batch.ids) if (id !== undefined) ids.push(id);
+    const found = this.store.lookupIds(ids);
+    found.catch(() => {}); // a failed prefetch is looked up again by the prepare
+    this.#prefetched.set(batch, { writes: this.#writes, ids, found });
   }
 
   /**
@@ -439,6 +481,7 @@ export class Log {
   async #prepare(
     input: readonly unknown[] | PreparedEvents,
     options: AppendOptions,
+    prefetched?: readonly IdPrefetch[],
   ): Promise<Prepared> {
     const epoch = this.#epoch;
     if (this.#pending.length === 0 && this.#edge !== undefined && this.#edge.size !== this.size) {
@@ -509,7 +552,10 @@ export class Log {
       }
     }
     // The ids are looked up on LevelDB's threads while this one hashes the leaves.
-    const lookup = this.#lookupIds(unique);
+    const lookup =
+      prefetched === undefined
+        ? this.#lookupIds(unique)
+        : this.#lookupPrefetched(unique, prefetched);
     lookup.catch(() => {}); // awaited below; this only keeps a throw in between from orphaning it
     let hashes =
       prehashed !== undefined
@@ -654,6 +700,13 @@ export class Log {
       }
       const i = this.#pending.indexOf(w.layer);
       if (i >= 0) this.#pending.splice(i, 1);
+      this.#writes++;
+      if (w.layer.ids.size > 0) {
+        this.#written.push({ seq: this.#writes, ids: w.layer.ids });
+        if (this.#written.length > WRITTEN_KEPT) {
+          this.#forgotten = (this.#written.shift() as { seq: number }).seq;
+        }
+      }
     }
     return p.results;
   }
@@ -700,6 +753,49 @@ export class Log {
     }
     const found = await this.store.lookupIds(rest);
     for (let j = 0; j < rest.length; j++) out[where[j] as number] = found[j];
+    return out;
+  }
+
+  /**
+   * As {@link #lookupIds}, from the prefetches of the batches: an id is in an append not yet
+   * written, else in a write completed after the oldest prefetch was asked (which that
+   * prefetch may not have seen), else where its prefetch found it, or nowhere.
+   */
+  async #lookupPrefetched(
+    ids: readonly string[],
+    prefetched: readonly IdPrefetch[],
+  ): Promise<Array<number | undefined>> {
+    let since = this.#writes;
+    for (const f of prefetched) since = Math.min(since, f.writes);
+    // The writes after `since` must all be kept; else look up afresh.
+    if (since < this.#forgotten) return this.#lookupIds(ids);
+    const stored = new Map<string, number>();
+    try {
+      for (const f of prefetched) {
+        const found = await f.found;
+        for (let j = 0; j < f.ids.length; j++) {
+          const index = found[j];
+          if (index !== undefined) stored.set(f.ids[j] as string, index);
+        }
+      }
+    } catch {
+      return this.#lookupIds(ids);
+    }
+    // Taken now, after the awaits: the writes completed while they waited count too.
+    if (since < this.#forgotten) return this.#lookupIds(ids);
+    const after = this.#written.filter((w) => w.seq > since);
+    const out: Array<number | undefined> = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
+      let index: number | undefined;
+      for (let l = this.#pending.length - 1; l >= 0 && index === undefined; l--) {
+        index = (this.#pending[l] as PendingPuts).ids.get(id);
+      }
+      for (let l = after.length - 1; l >= 0 && index === undefined; l--) {
+        index = (after[l] as { ids: ReadonlyMap<string, number> }).ids.get(id);
+      }
+      out[i] = index ?? stored.get(id);
+    }
     return out;
   }
 
@@ -917,6 +1013,20 @@ interface Prepared {
  * asset or edge it does not know: those are looked for from the end of the puts (where its own
  * are), and a map of every put (about two an event) is built only for a prepare that reads more.
  */
+/** An id lookup started before its append was prepared ({@link Log.prefetchIds}). */
+interface IdPrefetch {
+  /** Writes completed when it was asked: it sees those, maybe not the later ones. */
+  writes: number;
+  ids: readonly string[];
+  found: Promise<Array<number | undefined>>;
+}
+
+/**
+ * Completed writes whose ids are kept for the prefetches asked before them: 256 group commits,
+ * seconds at the server's rates; a prefetch older than that is looked up again.
+ */
+const WRITTEN_KEPT = 256;
+
 class PendingPuts {
   readonly puts: readonly Put[];
   readonly ids: ReadonlyMap<string, number>;

@@ -126,6 +126,8 @@ export class GroupCommitter {
         ),
       );
     }
+    // Its ids are looked up while it waits, not in the prepare that the next group waits for.
+    if (!Array.isArray(events)) this.#log.prefetchIds(events as PreparedEvents);
     return new Promise<Submitted>((resolve, reject) => {
       this.#queue.push({ events, count, queuedAt: performance.now(), resolve, reject });
       this.#queued += count;

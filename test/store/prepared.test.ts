@@ -243,6 +243,52 @@ describe("Log.appendPrepared", () => {
     await b.close();
   });
 
+  it("prefetched ids: a duplicate written after the prefetch was asked is still caught", async () => {
+    const [, b] = await twins("prefetch");
+    const ev = (id: string, i: number) => ({
+      id,
+      ts: 1_790_000_000_000 + i,
+      actor: { id: "svc" },
+      action: "dataset.read",
+      outcome: "success",
+    });
+    await b.append([ev("old", 0)]);
+    // Asked before "p1" and "p2" are appended (and "p2" written), answered after.
+    const late = prepareAcross(b, [ev("p1", 1), ev("p2", 2), ev("old", 3), ev("new", 4)]);
+    b.prefetchIds(late);
+    await b.append([ev("p2", 5)]);
+    const pending = b.append([ev("p1", 6)]); // prepared, maybe not yet written
+    expect(await b.appendPrepared([late])).toEqual([
+      { index: 2, duplicate: true, id: "p1" },
+      { index: 1, duplicate: true, id: "p2" },
+      { index: 0, duplicate: true, id: "old" },
+      { index: 3, duplicate: false, id: "new" },
+    ]);
+    await pending;
+    // Older than the writes kept for it (256): looked up afresh, still right.
+    const stale = prepareAcross(b, [ev("s0", 7), ev("new", 8)]);
+    b.prefetchIds(stale);
+    await b.append([ev("s0", 8)]);
+    for (let i = 0; i < 300; i++) await b.append([ev(`fill-${i}`, 9 + i)]);
+    expect(await b.appendPrepared([stale])).toEqual([
+      { index: 4, duplicate: true, id: "s0" },
+      { index: 3, duplicate: true, id: "new" },
+    ]);
+    // A group of prefetched batches with a repeat across them.
+    const g1 = prepareAcross(b, [ev("g1", 500), ev("g2", 501)]);
+    const g2 = prepareAcross(b, [ev("g2", 502), ev("fill-7", 503)]);
+    b.prefetchIds(g1);
+    b.prefetchIds(g2);
+    expect(await b.appendPrepared([g1, g2])).toEqual([
+      { index: 305, duplicate: false, id: "g1" },
+      { index: 306, duplicate: false, id: "g2" },
+      { index: 306, duplicate: true, id: "g2" },
+      { index: 12, duplicate: true, id: "fill-7" },
+    ]);
+    expect(b.size).toBe(307);
+    await b.close();
+  });
+
   it("rejects bad events with the codes and locations of Log.append, writing nothing", async () => {
     const [a, b] = await twins("bad");
     const good = {
