@@ -341,6 +341,9 @@ function metric(text: string, name: string): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
+/** The mean of a histogram in ms, to 0.1 ms (0 without observations). */
+const ms = (sum: number, n: number): number => (n === 0 ? 0 : Math.round((sum / n) * 10_000) / 10);
+
 /** What the server's own metrics say about the load phase (scraped before and after it). */
 function committerStats(before: string, after: string, seconds: number) {
   const d = (name: string) => (metric(after, name) ?? 0) - (metric(before, name) ?? 0);
@@ -354,6 +357,16 @@ function committerStats(before: string, after: string, seconds: number) {
       batches === 0
         ? 0
         : Math.round((d("logseal_append_batch_duration_seconds_sum") / batches) * 10_000) / 10,
+    /** Mean ms from a request's body read to its events prepared (the ingest stage). */
+    meanIngestMs: ms(
+      d("logseal_ingest_duration_seconds_sum"),
+      d("logseal_ingest_duration_seconds_count"),
+    ),
+    /** Mean ms from a request's events queued to their acknowledgement (queue and commit). */
+    meanQueuedMs: ms(
+      d("logseal_append_latency_seconds_sum"),
+      d("logseal_append_latency_seconds_count"),
+    ),
     /**
      * The time appends were in flight (called, not yet durable), summed, over the wall time:
      * above 1 when the committer pipelines (one prepared while the one before is written).
@@ -614,6 +627,9 @@ try {
     const c = l.committer;
     console.log(
       `      group commits: ${c.batches}, mean ${c.meanBatchEvents} events (${c.meanBatchRequests} requests) in ${c.meanBatchMs} ms; appends in flight ${Math.round(c.committerBusy * 100)}% of the time (summed: two overlap when pipelined)`,
+    );
+    console.log(
+      `      a request's stages (means): ingest ${c.meanIngestMs} ms (read to prepared, worker queue included), then ${c.meanQueuedMs} ms queued and committed`,
     );
     console.log(
       `      CPU: server ${l.cpu.server} s (${l.cpu.serverMsPer1000Events} ms per 1,000 events), load generator (${l.loadGenerator}) ${l.cpu.loadGenerator} s`,

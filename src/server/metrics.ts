@@ -149,6 +149,11 @@ export class ServerMetrics {
     "From a request's events joining the write queue to their acknowledgement (durable).",
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   );
+  readonly ingestDuration = new Histogram(
+    "logseal_ingest_duration_seconds",
+    "From a request's body read to its events parsed, validated and prepared (the ingest workers' queue included).",
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
   readonly batchDuration = new Histogram(
     "logseal_append_batch_duration_seconds",
     "Time to write one group commit (Log.append).",

@@ -251,7 +251,9 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
       return;
     }
     const body = await readBody(ctx.req, s.options.maxBodyBytes);
+    const read = performance.now();
     const inputs = await s.ingest.parse(body, s.options.maxRequestEvents, Date.now());
+    s.metrics.ingestDuration.observe((performance.now() - read) / 1000);
     const { results, size } = await s.committer.submit(inputs);
     let duplicates = 0;
     for (const r of results) if (r.duplicate) duplicates++;

@@ -134,6 +134,9 @@ describe("checkpoints", () => {
       expect(metrics).toMatch(/^logseal_checkpoints_signed_total\{trigger="interval"\} 2$/m);
       expect(metrics).toMatch(/^logseal_checkpoint_size 3$/m);
       expect(metrics).toMatch(/^logseal_tree_size 3$/m);
+      // Each of the two requests went through the ingest stage once.
+      expect(metrics).toMatch(/^logseal_ingest_duration_seconds_count 2$/m);
+      expect(metrics).toMatch(/^logseal_append_latency_seconds_count 2$/m);
     } finally {
       await t.stop();
     }
