@@ -252,6 +252,7 @@ export class ServerMetrics {
       this.batchRequests,
       this.appendLatency,
       this.batchDuration,
+      this.ingestDuration,
       this.appendFailures,
       this.checkpoints,
       this.denials,
