@@ -31,12 +31,18 @@ import { LogsealError } from "../errors.js";
 import { type Appended, type Log, type NewEntry, wasNotWritten } from "../log.js";
 import type { PreparedEvents } from "../prepare.js";
 import type { RwGate } from "./gate.js";
+import type { EventsJson } from "./leaf-json.js";
 import type { ServerMetrics } from "./metrics.js";
 
 /** What one group commit appended, in index order (duplicates by id left out). */
 export interface CommittedBatch {
   /** The new entries as stored (each decodes its event from its leaf on first use). */
   entries: ReadonlyArray<NewEntry>;
+  /**
+   * Each entry's event as JSON text (the UTF-8 of `JSON.stringify(event)`, leaf-json.ts), where
+   * an ingest worker wrote it ahead; undefined for the others.
+   */
+  tail?: ReadonlyArray<Uint8Array | undefined>;
   /** The tree size after the batch. */
   size: number;
 }
@@ -62,6 +68,8 @@ interface Pending {
    * apart (see ingest-pool.ts).
    */
   events: readonly unknown[] | PreparedEvents;
+  /** Its events' JSON for the live tail, when an ingest worker wrote it. */
+  tail: EventsJson | undefined;
   count: number;
   queuedAt: number;
   resolve: (r: Submitted) => void;
@@ -108,7 +116,7 @@ export class GroupCommitter {
    * @throws LogsealError E_SERVER_BUSY when the queue is full or the server is shutting down;
    *   the error of the append when it fails (E_IO, …)
    */
-  submit(events: readonly unknown[] | PreparedEvents): Promise<Submitted> {
+  submit(events: readonly unknown[] | PreparedEvents, tail?: EventsJson): Promise<Submitted> {
     const count = Array.isArray(events) ? events.length : (events as PreparedEvents).count;
     if (this.#closed) {
       return Promise.reject(
@@ -129,7 +137,7 @@ export class GroupCommitter {
     // Its ids are looked up while it waits, not in the prepare that the next group waits for.
     if (!Array.isArray(events)) this.#log.prefetchIds(events as PreparedEvents);
     return new Promise<Submitted>((resolve, reject) => {
-      this.#queue.push({ events, count, queuedAt: performance.now(), resolve, reject });
+      this.#queue.push({ events, tail, count, queuedAt: performance.now(), resolve, reject });
       this.#queued += count;
       if (!this.#running) {
         this.#running = true;
@@ -278,9 +286,11 @@ export class GroupCommitter {
     if (added === 0 || stored === undefined || stored.length !== added) return;
     if (stored[stored.length - 1]?.index !== size - 1) return;
     const entries = stored;
+    let tail = tailOf(group, results);
+    if (tail !== undefined && tail.length !== entries.length) tail = undefined; // a bug: not used
     const publish = () => {
       try {
-        this.#onCommit({ entries, size });
+        this.#onCommit(tail === undefined ? { entries, size } : { entries, size, tail });
       } catch {
         // The batch is durable and acknowledged: a failing subscriber must not make it fail.
       }
@@ -300,4 +310,26 @@ export class GroupCommitter {
       p.reject(e);
     }
   }
+}
+
+/**
+ * The JSON of each appended event of a group, in index order (the events that are not
+ * duplicates, in request order), where its request came with it; undefined when none did.
+ */
+function tailOf(
+  group: readonly Pending[],
+  results: readonly Appended[],
+): Array<Uint8Array | undefined> | undefined {
+  if (!group.some((p) => p.tail !== undefined)) return undefined;
+  const out: Array<Uint8Array | undefined> = [];
+  let offset = 0;
+  for (const p of group) {
+    const t = p.tail;
+    for (let i = 0; i < p.count; i++) {
+      if ((results[offset + i] as Appended).duplicate) continue;
+      out.push(t?.bytes.subarray(i === 0 ? 0 : t.ends[i - 1], t.ends[i]));
+    }
+    offset += p.count;
+  }
+  return out;
 }

@@ -18,14 +18,21 @@ import type { EventInput } from "../event/index.js";
 import { type PreparedEvents, Preparer, type PrepareSpec } from "../prepare.js";
 import { decodeBody, parseRequestEvents, prepareRequest } from "./ingest.js";
 import type { IngestJob, IngestReply, IngestWorkerData } from "./ingest-worker.js";
+import type { EventsJson } from "./leaf-json.js";
 
 const here = import.meta.url;
 
-/** A request's events: prepared for `Log.appendPrepared`, or validated for `Log.append`. */
-type Ingested = PreparedEvents | EventInput[];
+/**
+ * A request's events: prepared for `Log.appendPrepared`, or validated for `Log.append`; and,
+ * when asked for and a worker prepared them, each event's JSON text for the live tail.
+ */
+export interface Ingested {
+  events: PreparedEvents | EventInput[];
+  tail?: EventsJson;
+}
 
 interface Pending {
-  resolve: (events: Ingested) => void;
+  resolve: (ingested: Ingested) => void;
   reject: (e: unknown) => void;
 }
 
@@ -42,11 +49,13 @@ class Slot {
       if (p === undefined) return;
       this.pending.delete(m.id);
       if ("prepared" in m) {
-        p.resolve(m.prepared);
+        p.resolve(
+          m.tail === undefined ? { events: m.prepared } : { events: m.prepared, tail: m.tail },
+        );
       } else if ("json" in m) {
         const events = JSON.parse(m.json) as EventInput[];
         // The worker counted what it validated: anything else is a bug, never half a request.
-        if (events.length === m.count) p.resolve(events);
+        if (events.length === m.count) p.resolve({ events });
         else p.reject(new Error(`ingest worker: ${events.length} events for ${m.count}`));
       } else {
         const { code, message, location, details } = m.error;
@@ -104,18 +113,21 @@ export class IngestPool {
   /**
    * The events of a request body, in order: prepared, stamped `now`, when the pool has the
    * log's spec; else validated.
+   * @param tail have a worker also write each prepared event's JSON for the live tail (the
+   *   writer's thread then only copies it; on this thread it is not written ahead)
    * @throws LogsealError as `parseRequestEvents` (then as `Log.append` on the same values), and
    *   E_INPUT_JSON for a body that is not UTF-8
    */
-  parse(body: Buffer, maxEvents: number, now: number): Promise<Ingested> {
+  parse(body: Buffer, maxEvents: number, now: number, tail = false): Promise<Ingested> {
     const live = this.#slots.filter((s) => !s.broken);
     if (live.length === 0) {
       try {
-        return Promise.resolve(
-          this.#preparer === undefined
-            ? parseRequestEvents(decodeBody(body), maxEvents, now)
-            : prepareRequest(body, maxEvents, now, this.#preparer),
-        );
+        return Promise.resolve({
+          events:
+            this.#preparer === undefined
+              ? parseRequestEvents(decodeBody(body), maxEvents, now)
+              : prepareRequest(body, maxEvents, now, this.#preparer),
+        });
       } catch (e) {
         return Promise.reject(e);
       }
@@ -129,7 +141,7 @@ export class IngestPool {
     const bytes = own ? new Uint8Array(body.buffer, 0, body.length) : new Uint8Array(body);
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      const job: IngestJob = { id, body: bytes, maxEvents, now };
+      const job: IngestJob = { id, body: bytes, maxEvents, now, tail };
       slot.worker.postMessage(job, [bytes.buffer as ArrayBuffer]);
     });
   }

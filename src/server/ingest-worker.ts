@@ -4,8 +4,9 @@
  * writer-independent half of their append too: masking, the controls mapping, the canonical
  * leaves and their hashes (src/prepare.ts, the same functions `Log.append` runs).
  *
- * In: `{id, body, maxEvents, now}` with the body's bytes transferred. Out: `{id, prepared}`,
- * the `PreparedEvents` with its buffers (leaves, ends, hashes) transferred, not cloned; without
+ * In: `{id, body, maxEvents, now, tail}` with the body's bytes transferred. Out: `{id, prepared,
+ * tail}`, the `PreparedEvents` with its buffers (leaves, ends, hashes) transferred, not cloned,
+ * and when asked (someone is tailing) each event's JSON text for the live tail; without
  * a spec `{id, json, count}`, the validated events as the text of one JSON array made of the
  * request's own text (`eventsArrayText`); or `{id, error}`, the LogsealError's fields.
  */
@@ -13,12 +14,15 @@ import { parentPort, workerData } from "node:worker_threads";
 import { LogsealError } from "../errors.js";
 import { type PreparedEvents, Preparer, type PrepareSpec, preparedTransfer } from "../prepare.js";
 import { decodeBody, eventsArrayText, parseRequestEvents, prepareRequest } from "./ingest.js";
+import { type EventsJson, recordsJson } from "./leaf-json.js";
 
 export interface IngestJob {
   id: number;
   body: Uint8Array;
   maxEvents: number;
   now: number;
+  /** Also write each prepared event's JSON text, for the live tail (someone is listening). */
+  tail: boolean;
 }
 
 /** What the pool starts a worker with. */
@@ -27,7 +31,7 @@ export interface IngestWorkerData {
 }
 
 export type IngestReply =
-  | { id: number; prepared: PreparedEvents }
+  | { id: number; prepared: PreparedEvents; tail?: EventsJson }
   | { id: number; json: string; count: number }
   | {
       id: number;
@@ -49,8 +53,12 @@ if (port !== null) {
     try {
       if (preparer !== undefined) {
         const prepared = prepareRequest(job.body, job.maxEvents, job.now, preparer);
-        reply = { id: job.id, prepared };
         transfer = preparedTransfer(prepared);
+        if (job.tail && !prepared.oversize) {
+          const tail = recordsJson(prepared.records, prepared.ends, prepared.count);
+          reply = { id: job.id, prepared, tail };
+          transfer.push(tail.bytes.buffer as ArrayBuffer, tail.ends.buffer as ArrayBuffer);
+        } else reply = { id: job.id, prepared };
       } else {
         const text = decodeBody(job.body);
         const count = parseRequestEvents(text, job.maxEvents, job.now).length;

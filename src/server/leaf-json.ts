@@ -511,3 +511,31 @@ function writeString(b: Uint8Array, s: number, e: number, out: JsonBytes): void 
   o[p++] = 0x22;
   out.pos = p;
 }
+
+/**
+ * The JSON text of each event of a batch of entry-bundle records (`uint16_be(len) ‖ leaf`,
+ * record i ending at `ends[i]`), back to back: event i ends at `tailEnds[i]`. Written by the
+ * ingest workers for the live tail, so that the writer's thread only copies it into frames.
+ */
+export interface EventsJson {
+  bytes: Uint8Array;
+  ends: Uint32Array;
+}
+
+/** {@link EventsJson} of the records; as {@link writeLeafJson} for each. */
+export function recordsJson(
+  records: Uint8Array,
+  ends: ArrayLike<number>,
+  count: number,
+): EventsJson {
+  const out = new JsonBytes(count * 448 + 256);
+  const at = new Uint32Array(count);
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    const end = ends[i] as number;
+    writeLeafJson(records.subarray(from + 2, end), out);
+    at[i] = out.pos;
+    from = end;
+  }
+  return { bytes: out.bytes.subarray(0, out.pos), ends: at };
+}

@@ -252,9 +252,14 @@ export function routes(s: RouteState): (path: string) => Resolved | undefined {
     }
     const body = await readBody(ctx.req, s.options.maxBodyBytes);
     const read = performance.now();
-    const inputs = await s.ingest.parse(body, s.options.maxRequestEvents, Date.now());
+    const { events, tail } = await s.ingest.parse(
+      body,
+      s.options.maxRequestEvents,
+      Date.now(),
+      s.hub.count > 0,
+    );
     s.metrics.ingestDuration.observe((performance.now() - read) / 1000);
-    const { results, size } = await s.committer.submit(inputs);
+    const { results, size } = await s.committer.submit(events, tail);
     let duplicates = 0;
     for (const r of results) if (r.duplicate) duplicates++;
     sendJson(ctx.res, 200, {

@@ -63,7 +63,10 @@ function batchFrames(batch: CommittedBatch): BatchFrames {
   for (let i = 0; i < batch.entries.length; i++) {
     const e = batch.entries[i] as CommittedBatch["entries"][number];
     out.ascii(`id: ${e.index}\nevent: entry\ndata: {"index":${e.index},"event":`);
-    if (e.leaf !== undefined) writeLeafJson(e.leaf, out);
+    // Written ahead by an ingest worker (the same function, on its thread), else here.
+    const json = batch.tail?.[i];
+    if (json !== undefined) out.raw(json);
+    else if (e.leaf !== undefined) writeLeafJson(e.leaf, out);
     else out.utf8(JSON.stringify(e.event));
     out.ascii("}\n\n");
     ends[i] = out.pos;

@@ -66,6 +66,12 @@ async function exercise(workers: string): Promise<Record<string, unknown>> {
       new RegExp(`^logseal_ingest_threads ${workers}$`, "m"),
     );
 
+    // A live-tail subscriber for all that follows: its frames are compared at the end with the
+    // same entries read back from the store.
+    const tailFrom = await size();
+    const live = frames(s.url, viewer, tailFrom);
+    await live.ready;
+
     // Every input form: JSON lines with a BOM, CRLF and blank lines; a pretty array; one object
     // over several lines.
     const lines = [0, 1, 2].map((i) => event(i, { id: `${tag}-line-${i}` }));
@@ -126,6 +132,17 @@ async function exercise(workers: string): Promise<Record<string, unknown>> {
     expect(r1.body).toMatchObject({ appended: 2, duplicates: 0 });
     expect(r2.body).toMatchObject({ appended: 0, duplicates: 2 });
     expect(r2.body.entries?.map((e) => e.index)).toEqual(r1.body.entries?.map((e) => e.index));
+    // A duplicate between new events: only the new ones are appended, and tailed.
+    const mixed = await post(
+      [event(17, { id: `${tag}-mixed-1` }), event(14, { id: `${tag}-retry-14` })]
+        .map((e) => JSON.stringify(e))
+        .concat(
+          JSON.stringify(event(18, { id: `${tag}-mixed-2`, details: { "7": 1, z: "\u0001é" } })),
+        )
+        .join("\n"),
+      "application/x-ndjson",
+    );
+    expect(mixed.body).toMatchObject({ appended: 2, duplicates: 1 });
 
     // Concurrent writers with one bad request among them: it alone fails.
     const start = await size();
@@ -172,9 +189,18 @@ async function exercise(workers: string): Promise<Record<string, unknown>> {
     expect(report.values.map((v) => v.value).sort()).toEqual(["4111 1111 1111 1111", email].sort());
     expect(report.values.every((v) => v.verified === true)).toBe(true);
 
+    // The live frames (each event's JSON written by the ingest worker, or by the writer with
+    // 0 workers) are byte for byte what the server sends when it reads the same entries back.
+    const n = await size();
+    const tailed = await live.until(n - tailFrom);
+    const replay = frames(s.url, viewer, tailFrom);
+    expect(await replay.until(n - tailFrom)).toEqual(tailed);
+    expect(tailed.map((f) => (JSON.parse(f) as { index: number }).index)).toEqual(
+      Array.from({ length: n - tailFrom }, (_, i) => tailFrom + i),
+    );
+
     // What was stored, by id (the events as read back).
     const stored: Record<string, unknown> = {};
-    const n = await size();
     for (let i = 0; i < n; i++) {
       const { event: e } = (await (await get(`/v1/events/${i}`)).json()) as {
         event: { id?: string; at: number };
@@ -196,11 +222,60 @@ async function exercise(workers: string): Promise<Record<string, unknown>> {
     expect(stored["array-3"]).toEqual({ ...untagged(arr[0]), details: { "2": [3], a: 0 } });
     expect(stored.one).toEqual(untagged(one));
     expect(JSON.stringify(stored.pii)).toContain("$masked");
-    expect(Object.keys(stored)).toHaveLength(6 + 2 + 1 + 7 * 25);
+    expect(Object.keys(stored)).toHaveLength(6 + 2 + 2 + 1 + 7 * 25);
     return stored;
   } finally {
     await stop(s);
   }
+}
+
+/**
+ * The `data` of the `entry` frames of GET /v1/stream from `from`: `until(n)` resolves with the
+ * first n once they have come (10 s at most), and closes the stream.
+ */
+function frames(url: string, token: string, from: number) {
+  const abort = new AbortController();
+  const got: string[] = [];
+  let text = "";
+  let wake = () => {};
+  const response = fetch(`${url}/v1/stream?from=${from}`, {
+    headers: { Authorization: `Bearer ${token}` },
+    signal: abort.signal,
+  });
+  const reading = (async () => {
+    const r = await response;
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of r.body as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        for (let end = text.indexOf("\n\n"); end >= 0; end = text.indexOf("\n\n")) {
+          const block = text.slice(0, end);
+          text = text.slice(end + 2);
+          if (!block.includes("event: entry")) continue;
+          const data = block.split("\n").find((l) => l.startsWith("data: "));
+          if (data !== undefined) got.push(data.slice(6));
+        }
+        wake();
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    ready: response.then((r) => expect(r.status).toBe(200)),
+    async until(n: number): Promise<string[]> {
+      const deadline = Date.now() + 10_000;
+      while (got.length < n && Date.now() < deadline) {
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 100);
+        });
+      }
+      abort.abort();
+      await reading;
+      return got.slice(0, n);
+    },
+  };
 }
 
 describe("POST /v1/events through the built server", () => {
