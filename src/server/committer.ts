@@ -24,7 +24,10 @@
  *   `E_SERVER_BUSY` (HTTP 503 with Retry-After) instead of letting latency grow without bound.
  * - The live tail gets the entries as stored, from the append's `onPrepared` notice: the
  *   leaves the append path just encoded, after masking and the controls mapping, never the
- *   request's clear values (a viewer reads masked values only).
+ *   request's clear values (a viewer reads masked values only); with the JSON text of each, when
+ *   the ingest worker that prepared its request wrote it from the same leaves.
+ * - Each request's ids are looked up as it is queued (`Log.prefetchIds`), while it waits for
+ *   its group, not in the prepare that the next group waits for.
  */
 
 import { LogsealError } from "../errors.js";
