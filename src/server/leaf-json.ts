@@ -376,14 +376,35 @@ function writeInt(out: JsonBytes, n: number): void {
     o[out.pos++] = 0x2d; // -
     n = -n;
   }
-  let digits = 1;
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-  let p = out.pos + digits;
+  if (n < 0x8000_0000) {
+    out.pos = writeSmall(o, out.pos, n);
+    return;
+  }
+  // Above 2^31 (timestamps in ms): the high digits, then the low eight, in 32-bit arithmetic.
+  // (measured) Float division digit by digit made writeInt a fifth of the tail's JSON time.
+  const high = Math.floor(n / 1e8);
+  let low = n - high * 1e8;
+  let p = writeSmall(o, out.pos, high) + 8;
   out.pos = p;
+  for (let i = 0; i < 8; i++) {
+    const q = (low / 10) | 0;
+    o[--p] = 0x30 + (low - q * 10);
+    low = q;
+  }
+}
+
+/** `n` in 0..2^31 - 1 in decimal at `p`; returns the position after it. */
+function writeSmall(o: Uint8Array, p: number, n: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+  let q = p + digits;
+  const end = q;
   do {
-    o[--p] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
+    const d = (n / 10) | 0;
+    o[--q] = 0x30 + (n - d * 10);
+    n = d;
   } while (n > 0);
+  return end;
 }
 
 /**

@@ -69,6 +69,27 @@ describe("writeLeafJson", () => {
     expect(text).toContain('"__proto__":{"nested":{"3":3,"a":{}}}');
   });
 
+  it("writes integers at the edges of their encodings and of its 32-bit arithmetic", () => {
+    const edges = [0, 9, 10, 99, 127, 128, 255, 256, 65_535, 65_536, 99_999_999, 100_000_000];
+    edges.push(2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 1_000_000_000_000, 1_764_000_000_007);
+    edges.push(1_764_000_100_000, 2 ** 53 - 1, 9_007_199_200_000_000);
+    const ints = edges.flatMap((n) => [n, -n]);
+    for (const ts of [2 ** 31, 1_764_000_000_007, 1_700_000_000_000, 100_000_000_000]) {
+      const e = completeEvent(
+        validateEvent({
+          ts,
+          actor: { id: "a" },
+          action: "x.y",
+          outcome: "success",
+          details: { ints },
+        }),
+        ts + 1,
+      );
+      const leaf = encodeLeaf(e);
+      expect(transcode(leaf)).toBe(expected(leaf));
+    }
+  });
+
   it("appends to what is already written, growing the buffer", () => {
     const leaf = encodeLeaf(
       completeEvent(
