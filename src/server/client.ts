@@ -207,7 +207,7 @@ export class LogClient {
    * then each new one as it commits, until `signal` aborts or the server ends the stream.
    * One async step an entry; {@link LogClient.streamBatches} takes them a chunk at a time.
    * @throws LogsealError `E_SERVER` when the stream breaks or carries something else than
-   *   entries; the error of the request (`E_FORBIDDEN`, `E_BAD_REQUEST`, …) when it is refused
+   *   entries; the error of the request (`E_FORBIDDEN`, `E_USAGE`, …) when it is refused
    */
   async *stream(options: TailOptions = {}): AsyncIterable<StreamEntry> {
     for await (const batch of this.streamBatches(options)) yield* batch;
@@ -363,20 +363,24 @@ class EntryError extends Error {
  *
  * (measured) bench/stream-client.ts, 20,000 demo frames in 64 KiB chunks: see the README's
  * LogClient paragraph for the figures.
- * @throws EntryError for an `entry` whose data is not `{"index":N,"event":{…}}`
+ * @throws EntryError for an `entry` whose data is not `{"index":N,"event":{…}}`, RangeError
+ *   for a line or event past `SSE_MAX_EVENT`: after the entries before it are yielded
  */
 export async function* parseEntryChunks(
   chunks: AsyncIterable<Uint8Array>,
 ): AsyncGenerator<StreamEntry[]> {
   const parser = new SseParser();
   let batch: StreamEntry[] = [];
+  // The first thing wrong, thrown once the entries before it in its chunk are yielded.
+  let failure: Error | undefined;
   const listener = (type: string, data: string, id: string): void => {
-    if (type !== "entry") return;
+    if (type !== "entry" || failure !== undefined) return;
     let entry: StreamEntry;
     try {
       entry = JSON.parse(data) as StreamEntry;
     } catch (e) {
-      throw new EntryError(id, (e as Error).message, { cause: e });
+      failure = new EntryError(id, (e as Error).message, { cause: e });
+      return;
     }
     if (
       typeof entry !== "object" ||
@@ -385,17 +389,23 @@ export async function* parseEntryChunks(
       typeof entry.event !== "object" ||
       entry.event === null
     ) {
-      throw new EntryError(id, 'its data is not {"index":N,"event":{…}}');
+      failure = new EntryError(id, 'its data is not {"index":N,"event":{…}}');
+      return;
     }
     batch.push(entry);
   };
   for await (const chunk of chunks) {
-    parser.push(chunk, listener);
+    try {
+      parser.push(chunk, listener);
+    } catch (e) {
+      failure ??= e as Error;
+    }
     if (batch.length > 0) {
       const done = batch;
       batch = [];
       yield done;
     }
+    if (failure !== undefined) throw failure;
   }
   parser.end();
 }
