@@ -19,6 +19,7 @@
  * joined), and only the unfinished last line is kept for the next chunk. (measured)
  * bench/stream-client.ts: see client.ts `parseEntryChunks`.
  */
+import { StringDecoder } from "node:string_decoder";
 
 /** Receives one dispatched event: its type, its data, the last event ID at that point. */
 export type SseListener = (type: string, data: string, id: string) => void;
@@ -40,7 +41,11 @@ export class SseParser {
   /** The reconnection time the stream last asked for (`retry: ms`), if any. */
   retry: number | undefined;
 
-  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  // (measured) A TextDecoder in stream mode, which Node 20 runs through ICU, cost 0.65–1.5 ns
+  // a byte on 64 KiB chunks, 0.3–0.6 µs of a 430-byte frame; a StringDecoder 0.10–0.18 ns.
+  // It keeps a character cut at a chunk's end for the next, as the stream mode does, and gives
+  // U+FFFD for bytes that are not UTF-8; the BOM is left to `pushText`.
+  readonly #decoder = new StringDecoder("utf8");
   /** The unfinished last line of the text seen so far. */
   #rest = "";
   /** The last chunk ended in CR: an LF that starts the next one belongs to it. */
@@ -53,7 +58,7 @@ export class SseParser {
 
   /** Parses the next bytes of the stream, calling `listener` for each event completed. */
   push(bytes: Uint8Array, listener: SseListener): void {
-    this.pushText(this.#decoder.decode(bytes, { stream: true }), listener);
+    this.pushText(this.#decoder.write(bytes), listener);
   }
 
   /** Parses the next text of the stream (as `push`, for text already decoded). */
@@ -105,7 +110,7 @@ export class SseParser {
    * is reached, any pending data must be discarded").
    */
   end(): void {
-    this.#decoder.decode();
+    this.#decoder.end();
     this.#rest = "";
     this.#data = "";
     this.#dataLines = 0;

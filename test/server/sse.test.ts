@@ -109,9 +109,27 @@ describe("SseParser", () => {
     ]);
   });
 
-  it("decodes a broken UTF-8 sequence as U+FFFD, as a TextDecoder does", () => {
-    const bytes = Uint8Array.of(...enc("data: "), 0xff, 0xe6, 0x9d, ...enc("\n\n"));
-    expect(parse([bytes]).got).toEqual([{ type: "message", data: "\uFFFD\uFFFD", id: "" }]);
+  it("decodes bytes that are not UTF-8 as the WHATWG decoder does, wherever they are cut", () => {
+    const bad = [
+      [0xff, 0xe6, 0x9d], // a byte never in UTF-8, then a sequence cut short
+      [0xe6, 0x9d, 0x41, 0xf0, 0x9f, 0x9a], // cut short, twice
+      [0xc0, 0xaf, 0xe0, 0x80, 0xaf], // overlong forms
+      [0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80], // a surrogate, a code point past U+10FFFF
+      [0xc3, 0xa9, 0x80, 0xbf], // é, then lone continuation bytes
+    ];
+    for (const value of bad) {
+      const bytes = Uint8Array.of(...enc("data: "), ...value, ...enc("\n\n"));
+      const want = [
+        { type: "message", data: new TextDecoder().decode(Uint8Array.from(value)), id: "" },
+      ];
+      expect(want[0]?.data).toContain("\uFFFD");
+      for (let i = 0; i <= bytes.length; i++) {
+        expect(
+          parse([bytes.subarray(0, i), bytes.subarray(i)]).got,
+          `${value} cut at ${i}`,
+        ).toEqual(want);
+      }
+    }
   });
 
   it("refuses a line longer than SSE_MAX_EVENT, and the data of an event past it", () => {
