@@ -24,7 +24,7 @@
  */
 
 import { completeEvent, demoScenario, encodeLeaf, validateEvent } from "../src/index.js";
-import { parseEntryChunks } from "../src/server/client.js";
+import { entriesOf, parseEntryChunks } from "../src/server/client.js";
 import { JsonBytes, writeLeafJson } from "../src/server/leaf-json.js";
 import { SseParser } from "../src/server/sse.js";
 
@@ -97,8 +97,8 @@ async function* before(res: { body: AsyncIterable<Uint8Array> }): AsyncGenerator
 }
 
 /** `LogClient.stream`: one async step an entry, over `streamBatches`' batches. */
-async function* entries(chunks: Uint8Array[]): AsyncGenerator<Entry> {
-  for await (const batch of parseEntryChunks(body(chunks))) yield* batch as Entry[];
+function entries(chunks: Uint8Array[]): AsyncIterable<Entry> {
+  return entriesOf(parseEntryChunks(body(chunks))) as AsyncIterable<Entry>;
 }
 
 // --- the variants ------------------------------------------------------------------------

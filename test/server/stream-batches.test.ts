@@ -94,6 +94,18 @@ describe("LogClient.streamBatches", () => {
     );
   });
 
+  it("stream() hands out the same entries one at a time, and closes the stream on break", async () => {
+    const client = new LogClient(t.url, { token: t.tokens.viewer });
+    const got: StreamEntry[] = [];
+    for await (const e of client.stream({ from: 0 })) {
+      got.push(e);
+      if (got.length === 700) break;
+    }
+    expect(got.map((g) => g.index)).toEqual(Array.from({ length: 700 }, (_, i) => i));
+    expect(got.map((g) => g.event)).toEqual((await allEvents(t.log)).slice(0, 700));
+    await until(async () => (await subscribers()) === 0);
+  });
+
   it("gives the server's error for a refused stream, E_SERVER for one that is not entries", async () => {
     const client = new LogClient(t.url, { token: t.tokens.viewer });
     const refused = client.streamBatches({ from: -1 })[Symbol.asyncIterator]().next();
