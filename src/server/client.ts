@@ -7,6 +7,8 @@
  * `E_SERVER`. Responses are the server's claims: proofs and checkpoints are to be checked
  * (`checkInclusion`, `openCheckpoint`) like any other.
  */
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { fromBase64 } from "../bytes.js";
 import type { EvidenceReport } from "../controls/evidence.js";
 import { type ErrorCode, type Location, LogsealError } from "../errors.js";
@@ -223,14 +225,9 @@ export class LogClient {
     const { from, lastEventId, signal, ...filter } = options;
     const headers: Record<string, string> = { Accept: "text/event-stream" };
     if (lastEventId !== undefined) headers["Last-Event-ID"] = String(lastEventId);
-    const res = await this.#fetch("GET", `/v1/stream${query({ from, ...filter })}`, {
-      headers,
-      signal,
-      stream: true,
-    });
-    if (res.body === null) return;
+    const res = await this.#open(`/v1/stream${query({ from, ...filter })}`, headers, signal);
     try {
-      yield* parseEntryChunks(res.body as AsyncIterable<Uint8Array>);
+      yield* parseEntryChunks(res);
     } catch (e) {
       if (signal?.aborted) return;
       if (e instanceof EntryError) {
@@ -248,6 +245,49 @@ export class LogClient {
     }
   }
 
+  /**
+   * A GET whose body is read as it comes: node:http's response, not `fetch`'s. (measured)
+   * bench/serve.ts's subscriber, four 15 s runs alternating at about 50,000 events/s, load
+   * 3.5–4.2: 3.29–3.36 µs of user CPU an event through node:http against 3.81–3.99 through
+   * `fetch` (undici: its HTTP parser in WebAssembly, then a web stream), with the same parse.
+   */
+  async #open(
+    path: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<IncomingMessage> {
+    if (this.#token !== undefined) headers.Authorization = `Bearer ${this.#token}`;
+    const url = `${this.url}${path}`;
+    const request = url.startsWith("https:") ? httpsRequest : httpRequest;
+    let res: IncomingMessage;
+    try {
+      res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = request(url, { headers, ...(signal === undefined ? {} : { signal }) }, resolve);
+        req.on("error", reject);
+        req.end();
+      });
+    } catch (e) {
+      throw new LogsealError(
+        "E_SERVER",
+        `cannot reach the logseal server at ${this.url}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return res;
+    const body: Buffer[] = [];
+    try {
+      for await (const chunk of res) body.push(chunk as Buffer);
+    } catch {
+      // what came is all there is: #error says so when it is not the API's JSON
+    }
+    const answer = new Response(status === 204 ? null : Buffer.concat(body), {
+      status: status >= 200 && status <= 599 ? status : 502,
+      statusText: res.statusMessage ?? "",
+    });
+    throw await this.#error(answer, path);
+  }
+
   async #json<T>(method: string, path: string, body?: string, type?: string): Promise<T> {
     const res = await this.#fetch(method, path, {
       ...(body === undefined ? {} : { body }),
@@ -263,12 +303,7 @@ export class LogClient {
   async #fetch(
     method: string,
     path: string,
-    init: {
-      body?: string;
-      headers: Record<string, string>;
-      signal?: AbortSignal | undefined;
-      stream?: boolean;
-    },
+    init: { body?: string; headers: Record<string, string> },
   ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (this.#token !== undefined) headers.Authorization = `Bearer ${this.#token}`;
@@ -278,8 +313,7 @@ export class LogClient {
         method,
         headers,
         ...(init.body === undefined ? {} : { body: init.body }),
-        signal:
-          init.signal ?? (init.stream ? undefined : AbortSignal.timeout(this.#timeout)) ?? null,
+        signal: AbortSignal.timeout(this.#timeout),
       });
     } catch (e) {
       const cause = (e as { cause?: { message?: string } }).cause?.message;

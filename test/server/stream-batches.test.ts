@@ -1,5 +1,10 @@
 /** `LogClient.streamBatches` against a real server on 127.0.0.1: batches, backfill, live, resume. */
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { globalAgent, request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogClient, LogsealError, type StreamEntry } from "../../src/index.js";
 import { allEvents, event, post, startTestServer, type TestServer, until } from "./server.js";
@@ -137,4 +142,66 @@ describe("LogClient.streamBatches", () => {
       await new Promise((r) => bad.close(r));
     }
   });
+
+  const openssl = (() => {
+    try {
+      execFileSync("openssl", ["version"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!openssl)(
+    "streams over HTTPS (the agent's CA trusts the server's certificate)",
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "logseal-tls-"));
+      const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+      execFileSync(
+        "openssl",
+        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+          .concat(["-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"])
+          .concat(["-addext", "subjectAltName=IP:127.0.0.1"]),
+        { stdio: "ignore" },
+      );
+      const pem = { cert: await readFile(cert), key: await readFile(key) };
+      const w = await startTestServer({ tls: pem });
+      const ca = globalAgent.options.ca;
+      globalAgent.options.ca = pem.cert;
+      try {
+        // Appended through the server with the https module (fetch does not know the CA).
+        const status = await new Promise<number | undefined>((resolve, reject) => {
+          const req = httpsRequest(
+            `${w.url}/v1/events`,
+            {
+              method: "POST",
+              headers: {
+                Authorization: `Bearer ${w.tokens.writer}`,
+                "Content-Type": "application/json",
+              },
+            },
+            (res) => res.resume().on("end", () => resolve(res.statusCode)),
+          );
+          req.on("error", reject);
+          req.end(JSON.stringify([event(1, { id: "tls-1" }), event(2, { id: "tls-2" })]));
+        });
+        expect(status).toBe(200);
+        const client = new LogClient(w.url, { token: w.tokens.viewer });
+        const got: StreamEntry[] = [];
+        for await (const batch of client.streamBatches({ from: 0 })) {
+          got.push(...batch);
+          if (got.length === 2) break;
+        }
+        expect(got.map((g) => g.event.id)).toEqual(["tls-1", "tls-2"]);
+        // Without the CA the certificate is refused, as for every other request.
+        globalAgent.options.ca = ca;
+        const refused = client.streamBatches({ from: 0 })[Symbol.asyncIterator]().next();
+        await expect(refused).rejects.toMatchObject({ code: "E_SERVER" });
+      } finally {
+        globalAgent.options.ca = ca;
+        await w.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
