@@ -231,7 +231,9 @@ export {
   type ServerFile,
   type ServerOptions,
   type ServerSoa,
+  type StreamEntry,
   startServer,
+  type TailOptions,
   type TokenInfo,
 } from "./server/index.js";
 export type { VaultKeySource } from "./store/keys.js";

@@ -10,6 +10,8 @@ export {
   type EventsQuery,
   LogClient,
   type LogInfo,
+  type StreamEntry,
+  type TailOptions,
 } from "./client.js";
 export type { ServerSoa } from "./evidence-route.js";
 export { type EventFilter, type EventsQueryOptions, parseEventsQuery } from "./query.js";
