@@ -18,7 +18,7 @@ stamp() { echo "== $1 $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg) c
 { stamp verify; /usr/bin/time -v node dist/cli/main.js verify --store "$STORE" --trust-store-key --json > "$OUT/verify.json"; } > "$OUT/verify.log" 2>&1
 { stamp lineage; npm run --silent bench:lineage -- --compare 1000000; } > "$OUT/lineage.log" 2>&1
 { stamp lineage-pipeline; npm run --silent bench:lineage -- --compare 1000000 --shape pipeline; } > "$OUT/lineage-pipeline.log" 2>&1
-{ stamp serve; npm run --silent bench:serve -- --duration 60; } > "$OUT/serve.log" 2>&1
+{ stamp serve; npm run --silent bench:serve -- --duration 60 --load wrk --connections 10; } > "$OUT/serve.log" 2>&1
 { stamp privacy; BENCH_MICRO=0 npm run --silent bench:privacy -- 10000 1000 3; } > "$OUT/privacy.log" 2>&1
 { stamp large-all; npm run --silent bench:large -- --events 200000 --hooks all --proofs 0; stamp large-none; npm run --silent bench:large -- --events 200000 --hooks none --proofs 0; } > "$OUT/large.log" 2>&1
 echo "logs in $OUT"
