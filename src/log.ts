@@ -335,12 +335,22 @@ export class Log {
   /** Writes completed so far (a prefetch sees every one up to its `writes`). */
   #writes = 0;
   /**
-   * The ids of the last {@link WRITTEN_KEPT} completed writes, oldest first, each with its
-   * number in {@link #writes}: what a prefetch started before one of them may have missed.
+   * The ids of the last completed writes that added ids ({@link WRITTEN_KEPT}, at most
+   * {@link WRITTEN_IDS_KEPT} ids), oldest first, each with its number in {@link #writes}: what a
+   * prefetch started before one of them may have missed. Kept only once a prefetch was asked
+   * (a log that never prefetches, as the CLI's, holds none).
    */
-  #written: Array<{ seq: number; ids: ReadonlyMap<string, number> }> = [];
-  /** The number of the newest write dropped from {@link #written} (0: none yet). */
+  #written: WrittenIds[] = [];
+  /** The ids in {@link #written}. */
+  #writtenIds = 0;
+  /**
+   * A prefetch asked before the write numbered this may have missed ids that are not in
+   * {@link #written} (dropped from it, or of a write that failed after it may have reached the
+   * store): it is looked up again.
+   */
   #forgotten = 0;
+  /** Some prefetch was asked: completed writes keep their ids in {@link #written}. */
+  #prefetching = false;
   /** The store as the append being prepared sees it (see {@link #view}). */
   readonly #storeView: LevelStore;
   readonly #transforms: AppendTransform[] = [];
@@ -440,6 +450,7 @@ export class Log {
     const found = this.store.lookupIds(ids);
     found.catch(() => {}); // a failed prefetch is looked up again by the prepare
     this.#prefetched.set(batch, { writes: this.#writes, ids, found });
+    this.#prefetching = true;
   }
 
   /**
@@ -696,15 +707,25 @@ export class Log {
         this.#failure = e;
         this.#edge = undefined;
         this.#pending = [];
+        // The batch may have reached the store all the same (an `exclusive` that fails after
+        // its write): every prefetch asked before now is looked up again.
+        this.#writes++;
+        this.#forgotten = this.#writes;
         throw e;
       }
       const i = this.#pending.indexOf(w.layer);
       if (i >= 0) this.#pending.splice(i, 1);
       this.#writes++;
-      if (w.layer.ids.size > 0) {
+      if (this.#prefetching && w.layer.ids.size > 0) {
         this.#written.push({ seq: this.#writes, ids: w.layer.ids });
-        if (this.#written.length > WRITTEN_KEPT) {
-          this.#forgotten = (this.#written.shift() as { seq: number }).seq;
+        this.#writtenIds += w.layer.ids.size;
+        while (
+          this.#written.length > WRITTEN_KEPT ||
+          (this.#written.length > 1 && this.#writtenIds > WRITTEN_IDS_KEPT)
+        ) {
+          const dropped = this.#written.shift() as WrittenIds;
+          this.#writtenIds -= dropped.ids.size;
+          this.#forgotten = Math.max(this.#forgotten, dropped.seq);
         }
       }
     }
@@ -792,7 +813,7 @@ export class Log {
         index = (this.#pending[l] as PendingPuts).ids.get(id);
       }
       for (let l = after.length - 1; l >= 0 && index === undefined; l--) {
-        index = (after[l] as { ids: ReadonlyMap<string, number> }).ids.get(id);
+        index = (after[l] as WrittenIds).ids.get(id);
       }
       out[i] = index ?? stored.get(id);
     }
@@ -1007,12 +1028,12 @@ interface Prepared {
   entries?: NewEntry[] | undefined;
 }
 
-/**
- * The puts of an append prepared and not yet written, as the next prepares read them: its new
- * ids, and its puts by key. The indexer reads two status keys a batch, and the rare record of an
- * asset or edge it does not know: those are looked for from the end of the puts (where its own
- * are), and a map of every put (about two an event) is built only for a prepare that reads more.
- */
+/** The new ids of a completed write, and its number among the writes. */
+interface WrittenIds {
+  seq: number;
+  ids: ReadonlyMap<string, number>;
+}
+
 /** An id lookup started before its append was prepared ({@link Log.prefetchIds}). */
 interface IdPrefetch {
   /** Writes completed when it was asked: it sees those, maybe not the later ones. */
@@ -1022,11 +1043,19 @@ interface IdPrefetch {
 }
 
 /**
- * Completed writes whose ids are kept for the prefetches asked before them: 256 group commits,
- * seconds at the server's rates; a prefetch older than that is looked up again.
+ * The ids of completed writes kept for the prefetches asked before them: at most 256 writes and
+ * 65,536 ids (a second or more at the server's rates); a prefetch older than what is kept is
+ * looked up again.
  */
 const WRITTEN_KEPT = 256;
+const WRITTEN_IDS_KEPT = 65_536;
 
+/**
+ * The puts of an append prepared and not yet written, as the next prepares read them: its new
+ * ids, and its puts by key. The indexer reads two status keys a batch, and the rare record of an
+ * asset or edge it does not know: those are looked for from the end of the puts (where its own
+ * are), and a map of every put (about two an event) is built only for a prepare that reads more.
+ */
 class PendingPuts {
   readonly puts: readonly Put[];
   readonly ids: ReadonlyMap<string, number>;

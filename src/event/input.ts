@@ -34,8 +34,9 @@ export function parseEventsText(text: string, file?: string): ParsedEvent[] {
   let index: LineIndex | undefined;
   const lines = () => (index ??= new LineIndex(src));
 
-  // JSON.parse first: a clean text (the usual case) is not scanned at all. The scanner runs on
-  // a text that fails, for the error's place and reason.
+  // JSON.parse first: a clean text (the usual case) is not scanned, unless a caller asks the
+  // line of an element of an array (an error's place). The scanner runs on a text that fails,
+  // for the error's place and reason.
   const whole = parseUnique(src);
   if (whole !== FAILED) return fromWhole(src, whole, lines, file);
 
@@ -57,7 +58,8 @@ export function parseEventsText(text: string, file?: string): ParsedEvent[] {
   // One value that parseUnique could not clear (too deep to count, or a \u003a escape), or an
   // error.
   const scan = scanJson(src, 0, src.length);
-  if (scan.ok) return fromWhole(src, JSON.parse(src), lines, file);
+  if (scan.ok)
+    return fromWhole(src, parseScanned(src, lines().lineOf(scan.start), file), lines, file);
   throw syntaxError(scan, lines(), file);
 }
 
@@ -107,7 +109,9 @@ function membersAndColons(v: unknown, depth: number): number {
     return n;
   }
   const o = v as Record<string, unknown>;
-  for (const k in o) {
+  // Own keys only: a `for…in` would also count what someone made enumerable on
+  // Object.prototype, one member an object, which would hide as many dropped duplicates.
+  for (const k of Object.keys(o)) {
     const m = membersAndColons(o[k], depth + 1);
     if (m < 0) return -1;
     n += 1 + colons(k) + m;

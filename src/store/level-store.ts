@@ -377,7 +377,7 @@ export class LevelStore implements LogReader {
     return (await this.lookupIds([id]))[0];
   }
 
-  /** The entry indexes of events with these producer ids (one LevelDB `getMany`). */
+  /** The entry indexes of events with these producer ids (a LevelDB `hasMany`, then `getMany` for those found). */
   async lookupIds(ids: readonly string[]): Promise<Array<number | undefined>> {
     if (ids.length === 0) return [];
     const out: Array<number | undefined> = new Array(ids.length);

@@ -223,6 +223,20 @@ describe("parseEventsText: repeated keys without a scan", () => {
     expect(fails(`{"ok":1}\n${text}`).location?.line).toBe(2);
     expect(fails(`[{"ok":1},\n${text}]`).location?.line).toBe(2);
   });
+  it("counts own members only, whatever is enumerable on Object.prototype", () => {
+    Object.defineProperty(Object.prototype, "polluted", {
+      value: 1,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    try {
+      expect(fails('{"a":1,"a":2}').message).toContain('duplicate key "a"');
+      expect(fails('{"ok":1}\n{"x":{"b":1,"b":2}}').location?.line).toBe(2);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+  });
   it("accepts colons and escapes that repeat nothing", () => {
     const text = '{"a:":"b:c","\\u003a":"\\u003a:","n":{"x:y":[":",{"z":"::"}]}}';
     expect(parseEventsText(text)[0]?.value).toEqual(JSON.parse(text));

@@ -143,6 +143,29 @@ describe("LogClient.streamBatches", () => {
     }
   });
 
+  it("answers E_SERVER, not a TypeError, for a 304 or a redirect in front of the stream", async () => {
+    for (const [status, headers] of [
+      [304, {}],
+      [302, { Location: "/elsewhere" }],
+    ] as const) {
+      const proxy: Server = createServer((_req, res) => {
+        res.writeHead(status, headers);
+        res.end();
+      });
+      await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+      try {
+        const { port } = proxy.address() as { port: number };
+        const first = new LogClient(`http://127.0.0.1:${port}`)
+          .streamBatches()
+          [Symbol.asyncIterator]()
+          .next();
+        await expect(first).rejects.toMatchObject({ code: "E_SERVER" });
+      } finally {
+        await new Promise((r) => proxy.close(r));
+      }
+    }
+  });
+
   const openssl = (() => {
     try {
       execFileSync("openssl", ["version"], { stdio: "ignore" });

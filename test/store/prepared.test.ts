@@ -289,6 +289,44 @@ describe("Log.appendPrepared", () => {
     await b.close();
   });
 
+  it("prefetched ids: a write that failed after reaching the store, and the kept ids' bound", async () => {
+    const [, b] = await twins("prefetch-fail");
+    const ev = (id: string, i: number) => ({
+      id,
+      ts: 1_790_000_000_000 + i,
+      actor: { id: "svc" },
+      action: "dataset.read",
+      outcome: "success",
+    });
+    // A caller's exclusive section that fails after the write it ran: the append is refused,
+    // but its batch is in the store, and a prefetch asked before must not miss it.
+    const asked = prepareAcross(b, [ev("landed", 1), ev("fresh", 2)]);
+    b.prefetchIds(asked);
+    const failing = b.appendPrepared([prepareAcross(b, [ev("landed", 0)])], {
+      exclusive: async (write) => {
+        await write();
+        throw new Error("the lock could not be released");
+      },
+    });
+    await expect(failing).rejects.toThrow("the lock could not be released");
+    const answer = await b.appendPrepared([asked]);
+    expect(answer[0]).toMatchObject({ duplicate: true, id: "landed" });
+    expect(answer[1]).toMatchObject({ duplicate: false, id: "fresh" });
+
+    // More than 65,536 ids written after the prefetch: the oldest write's are no longer kept,
+    // so the prefetch is looked up again.
+    const late = prepareAcross(b, [ev("early", 3), ev("later", 4)]);
+    b.prefetchIds(late);
+    const early = await b.append([ev("early", 5)]);
+    for (let k = 0; k < 7; k++) {
+      await b.append(Array.from({ length: 10_000 }, (_, i) => ev(`bulk-${k}-${i}`, 6 + i)));
+    }
+    const again = await b.appendPrepared([late]);
+    expect(again[0]).toEqual({ index: early[0]?.index, duplicate: true, id: "early" });
+    expect(again[1]).toMatchObject({ duplicate: false, id: "later" });
+    await b.close();
+  }, 60_000);
+
   it("rejects bad events with the codes and locations of Log.append, writing nothing", async () => {
     const [a, b] = await twins("bad");
     const good = {
