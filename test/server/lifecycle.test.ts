@@ -1,5 +1,3 @@
-/** Timeouts, checkpoints by time and at shutdown, the denial flood limit, server.json, TLS. */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
@@ -7,7 +5,15 @@ import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { allEvents, event, post, startTestServer, until } from "./server.js";
+import {
+  allEvents,
+  event,
+  hasOpenssl,
+  post,
+  selfSignedCert,
+  startTestServer,
+  until,
+} from "./server.js";
 
 /** Opens a raw socket, sends `first`, then one byte of `drip` every `every` ms; resolves on close. */
 function slowClient(
@@ -216,45 +222,11 @@ describe("denials", () => {
   });
 });
 
-const openssl = (() => {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-describe.skipIf(!openssl)("TLS", () => {
+describe.skipIf(!hasOpenssl)("TLS", () => {
   it("serves HTTPS with the given certificate", async () => {
     const probe = await startTestServer();
     const dir = probe.dir;
-    const cert = join(dir, "cert.pem");
-    const key = join(dir, "key.pem");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ],
-      { stdio: "ignore" },
-    );
-    const pem = { cert: await readFile(cert), key: await readFile(key) };
+    const pem = await selfSignedCert(dir);
     await probe.stop();
     const t = await startTestServer({ tls: pem });
     try {

@@ -1,5 +1,6 @@
 /** A real server on 127.0.0.1 (port 0) over a real LevelDB store in a temporary directory. */
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -15,6 +16,29 @@ import {
 import { readEntries } from "../../src/server/entries.js";
 
 export const ORIGIN = "example.com/logseal/server-test";
+
+/** Whether the `openssl` command is here (the TLS tests make their certificate with it). */
+export const hasOpenssl = (() => {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** A self-signed P-256 certificate for 127.0.0.1, valid a day, made in `dir` by openssl. */
+export async function selfSignedCert(dir: string): Promise<{ cert: Buffer; key: Buffer }> {
+  const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+      .concat(["-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"])
+      .concat(["-addext", "subjectAltName=IP:127.0.0.1"]),
+    { stdio: "ignore" },
+  );
+  return { cert: await readFile(cert), key: await readFile(key) };
+}
 
 export interface TestServer {
   dir: string;

@@ -1,13 +1,20 @@
-/** `LogClient.streamBatches` against a real server on 127.0.0.1: batches, backfill, live, resume. */
-import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { globalAgent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogClient, LogsealError, type StreamEntry } from "../../src/index.js";
-import { allEvents, event, post, startTestServer, type TestServer, until } from "./server.js";
+import {
+  allEvents,
+  event,
+  hasOpenssl,
+  post,
+  selfSignedCert,
+  startTestServer,
+  type TestServer,
+  until,
+} from "./server.js";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -166,28 +173,11 @@ describe("LogClient.streamBatches", () => {
     }
   });
 
-  const openssl = (() => {
-    try {
-      execFileSync("openssl", ["version"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  it.skipIf(!openssl)(
+  it.skipIf(!hasOpenssl)(
     "streams over HTTPS (the agent's CA trusts the server's certificate)",
     async () => {
       const dir = await mkdtemp(join(tmpdir(), "logseal-tls-"));
-      const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
-      execFileSync(
-        "openssl",
-        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-          .concat(["-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"])
-          .concat(["-addext", "subjectAltName=IP:127.0.0.1"]),
-        { stdio: "ignore" },
-      );
-      const pem = { cert: await readFile(cert), key: await readFile(key) };
+      const pem = await selfSignedCert(dir);
       const w = await startTestServer({ tls: pem });
       const ca = globalAgent.options.ca;
       globalAgent.options.ca = pem.cert;
