@@ -63,6 +63,16 @@ function prepareAcross(log: Log, values: readonly unknown[], at = AT): PreparedE
   return structuredClone(prepared, { transfer: preparedTransfer(prepared) });
 }
 
+/** An event with producer id `id` and one personal value (masked, sealed in the vault). */
+const idEvent = (id: string, i: number) => ({
+  id,
+  ts: 1_790_000_000_000 + i,
+  actor: { id: "svc" },
+  action: "dataset.read",
+  outcome: "success",
+  details: { who: `p${i}@example.org` },
+});
+
 const nonAscii = Array.from({ length: 12 }, (_, i) => ({
   id: `intl-${i}`,
   ts: 1_790_000_000_000 + i,
@@ -199,21 +209,13 @@ describe("Log.appendPrepared", () => {
 
   it("catches a duplicate id across prepared batches, pending appends and one group", async () => {
     const [, b] = await twins("dup");
-    const ev = (id: string, i: number) => ({
-      id,
-      ts: 1_790_000_000_000 + i,
-      actor: { id: "svc" },
-      action: "dataset.read",
-      outcome: "success",
-      details: { who: `p${i}@example.org` },
-    });
-    const first = b.appendPrepared([prepareAcross(b, [ev("x1", 0), ev("x2", 1)])]);
+    const first = b.appendPrepared([prepareAcross(b, [idEvent("x1", 0), idEvent("x2", 1)])]);
     // Prepared while the first is not written yet: ids of the pending batch are seen.
     const second = b.appendPrepared([
-      prepareAcross(b, [ev("x3", 2), ev("x2", 3)]),
-      prepareAcross(b, [ev("x3", 4), ev("x4", 5)]),
+      prepareAcross(b, [idEvent("x3", 2), idEvent("x2", 3)]),
+      prepareAcross(b, [idEvent("x3", 4), idEvent("x4", 5)]),
     ]);
-    const third = b.append([ev("x4", 6), ev("x1", 7), ev("x5", 8)]);
+    const third = b.append([idEvent("x4", 6), idEvent("x1", 7), idEvent("x5", 8)]);
     expect(await first).toEqual([
       { index: 0, duplicate: false, id: "x1" },
       { index: 1, duplicate: false, id: "x2" },
@@ -230,7 +232,7 @@ describe("Log.appendPrepared", () => {
       { index: 4, duplicate: false, id: "x5" },
     ]);
     // And once written, from the store.
-    expect(await b.appendPrepared([prepareAcross(b, [ev("x5", 9)])])).toEqual([
+    expect(await b.appendPrepared([prepareAcross(b, [idEvent("x5", 9)])])).toEqual([
       { index: 4, duplicate: true, id: "x5" },
     ]);
     expect(b.size).toBe(5);
@@ -245,19 +247,17 @@ describe("Log.appendPrepared", () => {
 
   it("prefetched ids: a duplicate written after the prefetch was asked is still caught", async () => {
     const [, b] = await twins("prefetch");
-    const ev = (id: string, i: number) => ({
-      id,
-      ts: 1_790_000_000_000 + i,
-      actor: { id: "svc" },
-      action: "dataset.read",
-      outcome: "success",
-    });
-    await b.append([ev("old", 0)]);
+    await b.append([idEvent("old", 0)]);
     // Asked before "p1" and "p2" are appended (and "p2" written), answered after.
-    const late = prepareAcross(b, [ev("p1", 1), ev("p2", 2), ev("old", 3), ev("new", 4)]);
+    const late = prepareAcross(b, [
+      idEvent("p1", 1),
+      idEvent("p2", 2),
+      idEvent("old", 3),
+      idEvent("new", 4),
+    ]);
     b.prefetchIds(late);
-    await b.append([ev("p2", 5)]);
-    const pending = b.append([ev("p1", 6)]); // prepared, maybe not yet written
+    await b.append([idEvent("p2", 5)]);
+    const pending = b.append([idEvent("p1", 6)]); // prepared, maybe not yet written
     expect(await b.appendPrepared([late])).toEqual([
       { index: 2, duplicate: true, id: "p1" },
       { index: 1, duplicate: true, id: "p2" },
@@ -266,17 +266,17 @@ describe("Log.appendPrepared", () => {
     ]);
     await pending;
     // Older than the writes kept for it (256): looked up afresh, still right.
-    const stale = prepareAcross(b, [ev("s0", 7), ev("new", 8)]);
+    const stale = prepareAcross(b, [idEvent("s0", 7), idEvent("new", 8)]);
     b.prefetchIds(stale);
-    await b.append([ev("s0", 8)]);
-    for (let i = 0; i < 300; i++) await b.append([ev(`fill-${i}`, 9 + i)]);
+    await b.append([idEvent("s0", 8)]);
+    for (let i = 0; i < 300; i++) await b.append([idEvent(`fill-${i}`, 9 + i)]);
     expect(await b.appendPrepared([stale])).toEqual([
       { index: 4, duplicate: true, id: "s0" },
       { index: 3, duplicate: true, id: "new" },
     ]);
     // A group of prefetched batches with a repeat across them.
-    const g1 = prepareAcross(b, [ev("g1", 500), ev("g2", 501)]);
-    const g2 = prepareAcross(b, [ev("g2", 502), ev("fill-7", 503)]);
+    const g1 = prepareAcross(b, [idEvent("g1", 500), idEvent("g2", 501)]);
+    const g2 = prepareAcross(b, [idEvent("g2", 502), idEvent("fill-7", 503)]);
     b.prefetchIds(g1);
     b.prefetchIds(g2);
     expect(await b.appendPrepared([g1, g2])).toEqual([
@@ -291,18 +291,11 @@ describe("Log.appendPrepared", () => {
 
   it("prefetched ids: a write that failed after reaching the store, and the kept ids' bound", async () => {
     const [, b] = await twins("prefetch-fail");
-    const ev = (id: string, i: number) => ({
-      id,
-      ts: 1_790_000_000_000 + i,
-      actor: { id: "svc" },
-      action: "dataset.read",
-      outcome: "success",
-    });
     // A caller's exclusive section that fails after the write it ran: the append is refused,
     // but its batch is in the store, and a prefetch asked before must not miss it.
-    const asked = prepareAcross(b, [ev("landed", 1), ev("fresh", 2)]);
+    const asked = prepareAcross(b, [idEvent("landed", 1), idEvent("fresh", 2)]);
     b.prefetchIds(asked);
-    const failing = b.appendPrepared([prepareAcross(b, [ev("landed", 0)])], {
+    const failing = b.appendPrepared([prepareAcross(b, [idEvent("landed", 0)])], {
       exclusive: async (write) => {
         await write();
         throw new Error("the lock could not be released");
@@ -315,11 +308,11 @@ describe("Log.appendPrepared", () => {
 
     // More than 65,536 ids written after the prefetch: the oldest write's are no longer kept,
     // so the prefetch is looked up again.
-    const late = prepareAcross(b, [ev("early", 3), ev("later", 4)]);
+    const late = prepareAcross(b, [idEvent("early", 3), idEvent("later", 4)]);
     b.prefetchIds(late);
-    const early = await b.append([ev("early", 5)]);
+    const early = await b.append([idEvent("early", 5)]);
     for (let k = 0; k < 7; k++) {
-      await b.append(Array.from({ length: 10_000 }, (_, i) => ev(`bulk-${k}-${i}`, 6 + i)));
+      await b.append(Array.from({ length: 10_000 }, (_, i) => idEvent(`bulk-${k}-${i}`, 6 + i)));
     }
     const again = await b.appendPrepared([late]);
     expect(again[0]).toEqual({ index: early[0]?.index, duplicate: true, id: "early" });
