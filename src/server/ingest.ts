@@ -88,10 +88,18 @@ export function parseRequestEvents(text: string, maxEvents: number, now: number)
   const items = requestItems(text, maxEvents);
   const inputs: EventInput[] = new Array(items.length);
   for (let i = 0; i < items.length; i++) {
-    const { value, line } = items[i] as { value: unknown; line: number };
+    const item = items[i] as { value: unknown; line: number };
+    const value = item.value;
+    // The line only for an error: in an array body, finding it scans the text.
+    const where = () => ({ line: item.line });
     // Control ids first, so that a 2013 id is answered with its 2022 successor.
-    checkControlIds(value, () => ({ line }));
-    const input = validateEvent(value, { line });
+    checkControlIds(value, where);
+    let input: EventInput;
+    try {
+      input = validateEvent(value);
+    } catch (e) {
+      throw withLocation(e, where());
+    }
     // A leaf within the bound cannot be too large; only a larger one is encoded to find out.
     if (leafSizeBound(input) > MAX_LEAF_SIZE) {
       try {
@@ -99,7 +107,7 @@ export function parseRequestEvents(text: string, maxEvents: number, now: number)
       } catch (e) {
         if (e instanceof LogsealError) {
           throw new LogsealError(e.code, e.message, {
-            location: { line, ...e.location },
+            location: { line: item.line, ...e.location },
             ...(e.details ? { details: e.details } : {}),
           });
         }

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseEventsText } from "../../src/event/input.js";
-import { eventsArrayText } from "../../src/server/ingest.js";
+import { eventsArrayText, parseRequestEvents } from "../../src/server/ingest.js";
 import { json } from "../event/arbitraries.js";
 
 const numRuns = Number(process.env.LOGSEAL_PROPERTY_RUNS ?? 300);
@@ -61,5 +61,30 @@ describe("eventsArrayText", () => {
   it("keeps an object spread over several lines whole", () => {
     const text = '\n{\n  "a": 1,\n  "b": [\n    2\n  ]\n}\n\n';
     expect(JSON.parse(eventsArrayText(text, 1))).toEqual([{ a: 1, b: [2] }]);
+  });
+});
+
+describe("parseRequestEvents (a log whose transforms cannot be prepared apart)", () => {
+  const ok = (i: number) => ({ actor: { id: `a${i}` }, action: "x.y", outcome: "success" });
+  it("names the line and field of a bad element of an array, and of a bad control id", () => {
+    const text = `[\n${JSON.stringify(ok(1))},\n${JSON.stringify(ok(2))},\n${JSON.stringify({ ...ok(3), outcome: "maybe" })}\n]`;
+    let caught: unknown;
+    try {
+      parseRequestEvents(text, 100, 1_790_000_000_000);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toMatchObject({
+      code: "E_EVENT_INVALID",
+      location: { line: 4, field: "outcome" },
+    });
+    const control = `${JSON.stringify(ok(1))}\n${JSON.stringify({ ...ok(2), controls: ["A.9.2.1"] })}`;
+    expect(() => parseRequestEvents(control, 100, 1_790_000_000_000)).toThrow(
+      expect.objectContaining({
+        code: "E_CONTROL_UNKNOWN",
+        location: expect.objectContaining({ line: 2 }),
+      }),
+    );
+    expect(parseRequestEvents(text.replace('"maybe"', '"success"'), 100, 1)).toHaveLength(3);
   });
 });
